@@ -1,0 +1,3 @@
+module github.com/kapi-project/kapi
+
+go 1.26
