@@ -1,0 +1,156 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// defaultDatabaseURL is the local database `make run` and `make test` provision.
+// Its password is a local development default, not a secret.
+const defaultDatabaseURL = "postgres://kapi:kapi@127.0.0.1:5432/kapi?sslmode=disable"
+
+// Config is everything kapi reads from the environment, read once at start-up.
+type Config struct {
+	DatabaseURL     string        // DATABASE_URL
+	Addr            string        // KAPI_ADDR, default :8080
+	LogLevel        slog.Level    // KAPI_LOG_LEVEL: debug|info|warn|error, default info
+	ShutdownTimeout time.Duration // KAPI_SHUTDOWN_TIMEOUT, default 15s
+	MaxDBConns      int32         // KAPI_DB_MAX_CONNS, default 0 (pgx: max(4, CPUs))
+
+	EmbeddingProvider string // EMBEDDING_PROVIDER: local (default) | gemini
+	GeminiAPIKey      string // GEMINI_API_KEY, required with gemini
+	ModelDir          string // KAPI_MODEL_DIR, default ./models/use-lite
+
+	RedisURL         string // REDIS_URL: redis:// or rediss:// (Upstash)
+	UpstashRESTURL   string // UPSTASH_REDIS_REST_URL
+	UpstashRESTToken string // UPSTASH_REDIS_REST_TOKEN
+}
+
+// loadConfig reads the configuration through getenv and reports every problem at
+// once. Messages name variables, never their secret values.
+func loadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		DatabaseURL:       orDefault(getenv("DATABASE_URL"), defaultDatabaseURL),
+		Addr:              orDefault(getenv("KAPI_ADDR"), ":8080"),
+		EmbeddingProvider: orDefault(getenv("EMBEDDING_PROVIDER"), "local"),
+		GeminiAPIKey:      getenv("GEMINI_API_KEY"),
+		ModelDir:          orDefault(getenv("KAPI_MODEL_DIR"), "./models/use-lite"),
+		RedisURL:          getenv("REDIS_URL"),
+		UpstashRESTURL:    getenv("UPSTASH_REDIS_REST_URL"),
+		UpstashRESTToken:  getenv("UPSTASH_REDIS_REST_TOKEN"),
+	}
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	add(checkURL("DATABASE_URL", c.DatabaseURL, "postgres", "postgresql"))
+	add(checkAddr(c.Addr))
+	var err error
+	c.LogLevel, err = parseLevel(getenv("KAPI_LOG_LEVEL"))
+	add(err)
+	c.ShutdownTimeout, err = parseDuration("KAPI_SHUTDOWN_TIMEOUT", getenv("KAPI_SHUTDOWN_TIMEOUT"), 15*time.Second)
+	add(err)
+	c.MaxDBConns, err = parseConns(getenv("KAPI_DB_MAX_CONNS"))
+	add(err)
+	add(c.checkEmbedding())
+	add(c.checkCache())
+	return c, errors.Join(errs...)
+}
+
+func (c Config) checkEmbedding() error {
+	switch c.EmbeddingProvider {
+	case "local":
+		return nil
+	case "gemini":
+		if c.GeminiAPIKey == "" {
+			return errors.New("GEMINI_API_KEY is required when EMBEDDING_PROVIDER=gemini")
+		}
+		return nil
+	default:
+		return fmt.Errorf("EMBEDDING_PROVIDER must be local or gemini, got %q", c.EmbeddingProvider)
+	}
+}
+
+func (c Config) checkCache() error {
+	var errs []error
+	if c.RedisURL != "" {
+		errs = append(errs, checkURL("REDIS_URL", c.RedisURL, "redis", "rediss"))
+	}
+	if (c.UpstashRESTURL == "") != (c.UpstashRESTToken == "") {
+		errs = append(errs, errors.New("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together"))
+	}
+	if c.UpstashRESTURL != "" {
+		errs = append(errs, checkURL("UPSTASH_REDIS_REST_URL", c.UpstashRESTURL, "https", "http"))
+	}
+	return errors.Join(errs...)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// checkURL validates a URL's scheme without ever echoing the URL (it may hold a
+// password).
+func checkURL(name, raw string, schemes ...string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%s is not a valid URL", name)
+	}
+	for _, s := range schemes {
+		if u.Scheme == s && u.Host != "" {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s must be a %s:// URL with a host", name, strings.Join(schemes, ":// or "))
+}
+
+func checkAddr(addr string) error {
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		return fmt.Errorf("KAPI_ADDR must be host:port or :port, got %q", addr)
+	}
+	return nil
+}
+
+func parseLevel(v string) (slog.Level, error) {
+	var l slog.Level
+	if v == "" {
+		return slog.LevelInfo, nil
+	}
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		return l, fmt.Errorf("KAPI_LOG_LEVEL must be debug, info, warn or error, got %q", v)
+	}
+	return l, nil
+}
+
+func parseDuration(name, v string, def time.Duration) (time.Duration, error) {
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return def, fmt.Errorf("%s must be a positive duration such as 15s, got %q", name, v)
+	}
+	return d, nil
+}
+
+func parseConns(v string) (int32, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, fmt.Errorf("KAPI_DB_MAX_CONNS must be a whole number from 1 to 1000, got %q", v)
+	}
+	return int32(n), nil
+}

@@ -1,0 +1,73 @@
+// Command kapi runs the knowledge API and its admin tasks. It is the one place
+// that reads the environment: run builds the configuration once and wires every
+// part together.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `kapi: a self-hostable knowledge API
+
+Usage:
+  kapi serve [--no-migrate]   run the API (migrates first unless told not to)
+  kapi migrate                apply pending migrations and exit
+
+Configuration comes from the environment; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run executes one subcommand and returns the process exit code: 0 on success,
+// 1 on failure, 2 on a usage error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "kapi: configuration problems:\n%v\n", err)
+		return 1
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	var cmdErr error
+	switch args[0] {
+	case "serve":
+		cmdErr = serveCmd(ctx, cfg, logger, args[1:])
+	case "migrate":
+		cmdErr = migrateCmd(ctx, cfg, logger, stdout, args[1:])
+	default:
+		fmt.Fprintf(stderr, "kapi: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if cmdErr != nil {
+		if _, ok := cmdErr.(usageError); ok {
+			fmt.Fprintf(stderr, "kapi %s: %v\n", args[0], cmdErr)
+			return 2
+		}
+		logger.Error("command failed", "command", args[0], "error", cmdErr)
+		return 1
+	}
+	return 0
+}
+
+// usageError is a bad command line: exit code 2, no stack of log lines.
+type usageError struct{ error }

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kapi-project/kapi/migrations/pgtest"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, err := loadConfig(envOf(nil))
+	if err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	if cfg.Addr != ":8080" || cfg.DatabaseURL != defaultDatabaseURL || cfg.EmbeddingProvider != "local" ||
+		cfg.ShutdownTimeout != 15*time.Second || cfg.LogLevel != slog.LevelInfo {
+		t.Errorf("got %+v", cfg)
+	}
+}
+
+func TestLoadConfigReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	_, err := loadConfig(envOf(map[string]string{
+		"DATABASE_URL":           "mysql://root:topsecret@db/kapi",
+		"KAPI_ADDR":              "8080",
+		"KAPI_LOG_LEVEL":         "chatty",
+		"KAPI_SHUTDOWN_TIMEOUT":  "-1s",
+		"KAPI_DB_MAX_CONNS":      "0",
+		"EMBEDDING_PROVIDER":     "gemini",
+		"REDIS_URL":              "http://cache",
+		"UPSTASH_REDIS_REST_URL": "https://x.upstash.io",
+	}))
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{"DATABASE_URL", "KAPI_ADDR", "KAPI_LOG_LEVEL", "KAPI_SHUTDOWN_TIMEOUT",
+		"KAPI_DB_MAX_CONNS", "GEMINI_API_KEY", "REDIS_URL", "UPSTASH_REDIS_REST_TOKEN"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not mention %s:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "topsecret") {
+		t.Errorf("error leaks a password:\n%s", msg)
+	}
+}
+
+func TestConcurrentMigrateCommands(t *testing.T) {
+	t.Parallel()
+	env := envOf(map[string]string{"DATABASE_URL": pgtest.NewEmptyDatabase(t)})
+	var wg sync.WaitGroup
+	codes := make([]int, 3)
+	outs := make([]bytes.Buffer, 3)
+	for i := range codes {
+		wg.Go(func() { codes[i] = run(context.Background(), []string{"migrate"}, env, &outs[i], io.Discard) })
+	}
+	wg.Wait()
+	applied := 0
+	for i, code := range codes {
+		if code != 0 {
+			t.Errorf("migrate %d exited %d", i, code)
+		}
+		if strings.Contains(outs[i].String(), `"applied":["001_schema.sql"]`) {
+			applied++
+		}
+	}
+	if applied != 1 {
+		t.Errorf("%d runs applied migrations, want exactly 1", applied)
+	}
+}
+
+func TestServeAnswersAndStopsOnSignal(t *testing.T) {
+	t.Parallel()
+	env := envOf(map[string]string{"DATABASE_URL": pgtest.NewDatabase(t), "KAPI_ADDR": "127.0.0.1:0"})
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve"}, env, io.Discard, logs) }()
+
+	addr := waitForListen(t, logs)
+	resp, err := http.Get("http://" + addr + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /health: got %d, want 200", resp.StatusCode)
+	}
+	cancel() // what SIGINT/SIGTERM do through signal.NotifyContext
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d; logs:\n%s", code, logs)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop after the signal")
+	}
+}
+
+func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{})
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		time.Sleep(300 * time.Millisecond)
+		w.Write([]byte("finished"))
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	cfg := Config{Addr: "127.0.0.1:0", ShutdownTimeout: 5 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- serveHTTP(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)), slow) }()
+	addr := waitForListen(t, logs)
+
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/")
+		if err != nil {
+			got <- "error: " + err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		got <- string(b)
+	}()
+	<-started
+	cancel()
+	if body := <-got; body != "finished" {
+		t.Errorf("in-flight request: got %q, want it to finish", body)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("serveHTTP: %v", err)
+	}
+}
+
+var listenLine = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+
+func waitForListen(t *testing.T, logs *syncBuffer) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listenLine.FindStringSubmatch(logs.String()); m != nil {
+			return m[1]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("server did not start; logs:\n%s", logs)
+	return ""
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

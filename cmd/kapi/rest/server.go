@@ -1,0 +1,87 @@
+// Package rest is kapi's HTTP surface: the Gin router (every route is listed in
+// routes), middleware, handlers, wire DTOs, the response envelope and the one
+// table that maps errors to HTTP statuses and API codes.
+//
+// It is the only package that imports gin. It calls the domain packages (auth,
+// feeds, search, embed) and passes them identities as parameters; it never reads
+// the environment (cmd/kapi does, once).
+package rest
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Body size limits (API.md §4).
+const (
+	maxBodyBytes  = 1 << 20  // single JSON objects
+	maxBatchBytes = 16 << 20 // entry batches
+)
+
+// Pinger reports whether the database answers. *pgxpool.Pool satisfies it.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps is what the HTTP surface needs from the rest of kapi.
+type Deps struct {
+	DB      Pinger
+	Logger  *slog.Logger
+	Version string
+}
+
+// Server is the HTTP surface. Build it with New; serve Handler().
+type Server struct {
+	db      Pinger
+	logger  *slog.Logger
+	version string
+	engine  *gin.Engine
+}
+
+// New builds the router with every route and middleware.
+func New(deps Deps) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{db: deps.DB, logger: deps.Logger, version: deps.Version}
+	if s.logger == nil {
+		s.logger = discardLogger
+	}
+	s.engine = s.router()
+	return s
+}
+
+// Handler returns the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// handlerFunc is a handler that returns its error to the one converter.
+type handlerFunc func(c *gin.Context) error
+
+// handle adapts a handlerFunc to gin, rendering a returned error.
+func (s *Server) handle(h handlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			writeError(c, s.logger, err)
+		}
+	}
+}
+
+func (s *Server) router() *gin.Engine {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.ContextWithFallback = true
+	_ = r.SetTrustedProxies(nil) // client IP is the peer address unless configured
+	r.Use(requestID(), accessLog(s.logger), recovery(s.logger),
+		bodyLimit(maxBodyBytes, map[string]int64{"/api/v1/feeds/:feed/entries": maxBatchBytes}))
+	r.NoRoute(s.handle(func(*gin.Context) error {
+		return apiError(CodeNotFound, "No such endpoint; see the API reference.", nil)
+	}))
+	r.NoMethod(s.handle(func(c *gin.Context) error {
+		return apiError(CodeMethodNotAllowed, "", map[string]any{"method": c.Request.Method})
+	}))
+	s.routes(r)
+	return r
+}

@@ -1,0 +1,333 @@
+package rest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/kapi-project/kapi/embed"
+	"github.com/kapi-project/kapi/migrations/pgtest"
+)
+
+// envelopeJSON is the union of the success and error envelopes, for assertions.
+type envelopeJSON struct {
+	Data       json.RawMessage `json:"data"`
+	Pagination json.RawMessage `json:"pagination"`
+	Meta       map[string]any  `json:"meta"`
+	Error      *struct {
+		Code    string         `json:"code"`
+		Message string         `json:"message"`
+		Details map[string]any `json:"details"`
+	} `json:"error"`
+}
+
+type testServer struct {
+	*Server
+	logs *bytes.Buffer
+}
+
+func newTestServer(t *testing.T, db Pinger) *testServer {
+	t.Helper()
+	logs := &bytes.Buffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	return &testServer{Server: New(Deps{DB: db, Logger: logger, Version: "test"}), logs: logs}
+}
+
+func (ts *testServer) do(t *testing.T, method, path string, headers map[string]string, body string) (*httptest.ResponseRecorder, envelopeJSON) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	ts.Handler().ServeHTTP(rec, req)
+	var env envelopeJSON
+	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
+		t.Fatalf("%s %s: body is not a JSON envelope: %v\n%s", method, path, err, rec.Body)
+	}
+	return rec, env
+}
+
+// unreachableDB is a real pool pointed at a port nothing listens on.
+func unreachableDB(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), "postgres://kapi@127.0.0.1:1/kapi?connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+func TestHealth(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		db         func(*testing.T) Pinger
+		path       string
+		wantStatus int
+		wantCode   string
+	}{
+		{"up", func(t *testing.T) Pinger { return pgtest.New(t) }, "/health", http.StatusOK, ""},
+		{"up under /api/v1", func(t *testing.T) Pinger { return pgtest.New(t) }, "/api/v1/health", http.StatusOK, ""},
+		{"database down", func(t *testing.T) Pinger { return unreachableDB(t) }, "/health", http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, tt.db(t))
+			rec, env := ts.do(t, http.MethodGet, tt.path, nil, "")
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status: got %d, want %d; body %s", rec.Code, tt.wantStatus, rec.Body)
+			}
+			if tt.wantCode == "" {
+				assertSuccessEnvelope(t, rec)
+				return
+			}
+			if env.Error == nil || env.Error.Code != tt.wantCode {
+				t.Fatalf("error: got %+v, want code %s", env.Error, tt.wantCode)
+			}
+			if strings.Contains(rec.Body.String(), "127.0.0.1") {
+				t.Errorf("body leaks connection details: %s", rec.Body)
+			}
+		})
+	}
+}
+
+// assertSuccessEnvelope checks the five keys of a success body.
+func assertSuccessEnvelope(t *testing.T, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(rec.Body.Bytes(), &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"data", "pagination", "meta", "error"} {
+		if _, ok := raw[key]; !ok {
+			t.Errorf("success envelope lacks %q: %s", key, rec.Body)
+		}
+	}
+	if string(raw["error"]) != "null" {
+		t.Errorf("error: got %s, want null", raw["error"])
+	}
+	if got := rec.Header().Get("Content-Type"); got != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type: got %q", got)
+	}
+}
+
+func TestRoutingErrors(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, pgtest.New(t))
+	tests := []struct {
+		name, method, path string
+		wantStatus         int
+		wantCode           string
+		wantAllow          string
+	}{
+		{"unknown route", http.MethodGet, "/api/v1/nope", http.StatusNotFound, "NOT_FOUND", ""},
+		{"unknown top-level route", http.MethodGet, "/", http.StatusNotFound, "NOT_FOUND", ""},
+		{"trailing slash is not redirected", http.MethodGet, "/health/", http.StatusNotFound, "NOT_FOUND", ""},
+		{"wrong method", http.MethodDelete, "/health", http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "GET"},
+		{"CORS preflight fails", http.MethodOptions, "/api/v1/health", http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "GET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec, env := ts.do(t, tt.method, tt.path, map[string]string{
+				"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET",
+			}, "")
+			if rec.Code != tt.wantStatus || env.Error == nil || env.Error.Code != tt.wantCode {
+				t.Fatalf("got %d %+v, want %d %s", rec.Code, env.Error, tt.wantStatus, tt.wantCode)
+			}
+			if got := rec.Header().Get("Allow"); got != tt.wantAllow {
+				t.Errorf("Allow: got %q, want %q", got, tt.wantAllow)
+			}
+			if string(env.Data) != "null" {
+				t.Errorf("data: got %s, want null", env.Data)
+			}
+			assertNoCORS(t, rec)
+		})
+	}
+}
+
+func assertNoCORS(t *testing.T, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	for name := range rec.Header() {
+		if strings.HasPrefix(strings.ToLower(name), "access-control-") {
+			t.Errorf("response carries CORS header %s", name)
+		}
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, pgtest.New(t))
+	tests := []struct {
+		name     string
+		incoming string
+		wantEcho bool
+	}{
+		{"generated when absent", "", false},
+		{"sane one echoed", "client-req-0001.abc", true},
+		{"too short replaced", "abc", false},
+		{"injection replaced", "x\" onload=1 <script>", false},
+		{"too long replaced", strings.Repeat("a", 200), false},
+	}
+	for _, path := range []string{"/health", "/api/v1/missing"} {
+		for _, tt := range tests {
+			t.Run(path+"/"+tt.name, func(t *testing.T) {
+				rec, env := ts.do(t, http.MethodGet, path, map[string]string{"X-Request-Id": tt.incoming}, "")
+				got := rec.Header().Get("X-Request-Id")
+				if tt.wantEcho && got != tt.incoming {
+					t.Errorf("X-Request-Id: got %q, want echo %q", got, tt.incoming)
+				}
+				if !tt.wantEcho && (got == tt.incoming || !saneRequestID.MatchString(got)) {
+					t.Errorf("X-Request-Id: got %q, want a fresh id", got)
+				}
+				if env.Meta["request_id"] != got {
+					t.Errorf("meta.request_id: got %v, want %q", env.Meta["request_id"], got)
+				}
+			})
+		}
+	}
+}
+
+func TestPanicBecomesInternalError(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, pgtest.New(t))
+	ts.engine.GET("/test/panic", func(*gin.Context) { panic("secret internals: password=hunter2") })
+	rec, env := ts.do(t, http.MethodGet, "/test/panic", nil, "")
+	if rec.Code != http.StatusInternalServerError || env.Error == nil || env.Error.Code != "INTERNAL_ERROR" {
+		t.Fatalf("got %d %+v, want 500 INTERNAL_ERROR", rec.Code, env.Error)
+	}
+	if strings.Contains(rec.Body.String(), "hunter2") || strings.Contains(rec.Body.String(), "goroutine") {
+		t.Errorf("body leaks internals: %s", rec.Body)
+	}
+	if rec.Header().Get("X-Request-Id") == "" {
+		t.Error("panic response lacks X-Request-Id")
+	}
+	if !strings.Contains(ts.logs.String(), "panic in handler") {
+		t.Errorf("panic not logged; logs:\n%s", ts.logs)
+	}
+}
+
+// TestErrorTable walks every row of the error table and of the domain error
+// mapping through the one converter.
+func TestErrorTable(t *testing.T) {
+	t.Parallel()
+	if len(errorTable) != 16 {
+		t.Errorf("errorTable has %d rows, want the 15 codes of API.md §8 plus METHOD_NOT_ALLOWED", len(errorTable))
+	}
+	for code, row := range errorTable {
+		t.Run(string(code), func(t *testing.T) {
+			rec := renderError(t, apiError(code, "", nil))
+			assertErrorBody(t, rec, row.status, string(code), row.message)
+		})
+	}
+	for _, row := range domainErrors {
+		t.Run("domain/"+row.err.Error(), func(t *testing.T) {
+			rec := renderError(t, fmt.Errorf("while doing things: %w", row.err))
+			assertErrorBody(t, rec, errorTable[row.code].status, string(row.code), errorTable[row.code].message)
+		})
+	}
+	t.Run("unknown error", func(t *testing.T) {
+		rec := renderError(t, errors.New("pq: relation \"secret_table\" does not exist"))
+		assertErrorBody(t, rec, 500, "INTERNAL_ERROR", errorTable[CodeInternal].message)
+		if strings.Contains(rec.Body.String(), "secret_table") {
+			t.Errorf("body leaks internals: %s", rec.Body)
+		}
+	})
+	t.Run("embedder unavailable", func(t *testing.T) {
+		rec := renderError(t, fmt.Errorf("embed query: %w", embed.ErrUnavailable))
+		assertErrorBody(t, rec, 503, "SERVICE_UNAVAILABLE", errorTable[CodeServiceUnavailable].message)
+	})
+}
+
+func renderError(t *testing.T, err error) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	c, _ := gin.CreateTestContext(rec)
+	c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
+	writeError(c, discardLogger, err)
+	return rec
+}
+
+func assertErrorBody(t *testing.T, rec *httptest.ResponseRecorder, status int, code, message string) {
+	t.Helper()
+	var env envelopeJSON
+	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Code != status || env.Error == nil || env.Error.Code != code || env.Error.Message != message {
+		t.Errorf("got %d %+v, want %d %s %q", rec.Code, env.Error, status, code, message)
+	}
+	if message == "" {
+		t.Errorf("code %s has no default message", code)
+	}
+}
+
+func TestBodyLimitsAndJSON(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, pgtest.New(t))
+	ts.engine.POST("/test/echo", ts.handle(func(c *gin.Context) error {
+		var in struct {
+			Name  string `json:"name"`
+			Count int    `json:"count"`
+		}
+		if err := bindJSON(c, &in); err != nil {
+			return err
+		}
+		respond(c, http.StatusOK, in, nil)
+		return nil
+	}))
+	big := `{"name":"` + strings.Repeat("x", maxBodyBytes) + `"}`
+	tests := []struct {
+		name, body string
+		wantStatus int
+		wantField  string
+	}{
+		{"valid", `{"name":"a","count":2}`, http.StatusOK, ""},
+		{"empty", ``, http.StatusBadRequest, "body"},
+		{"malformed", `{"name":`, http.StatusBadRequest, "body"},
+		{"wrong type", `{"count":"two"}`, http.StatusBadRequest, "count"},
+		{"trailing data", `{"name":"a"} {"name":"b"}`, http.StatusBadRequest, "body"},
+		{"over 1 MiB", big, http.StatusBadRequest, "body"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, env := ts.do(t, http.MethodPost, "/test/echo", map[string]string{"Content-Type": "application/json"}, tt.body)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status: got %d, want %d: %s", rec.Code, tt.wantStatus, rec.Body)
+			}
+			if tt.wantField != "" && (env.Error == nil || env.Error.Code != "VALIDATION_ERROR" || env.Error.Details["field"] != tt.wantField) {
+				t.Errorf("error: got %+v, want VALIDATION_ERROR on %s", env.Error, tt.wantField)
+			}
+		})
+	}
+}
+
+func TestAccessLogOmitsQueryAndHeaders(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, pgtest.New(t))
+	const secret = "pg_live_abcdefgh_abcdefghijklmnopqrstuvwx"
+	ts.do(t, http.MethodGet, "/api/v1/health?q=private+question&key="+secret,
+		map[string]string{"Authorization": "Bearer " + secret}, "")
+	logs := ts.logs.String()
+	if !strings.Contains(logs, `"route":"/api/v1/health"`) {
+		t.Fatalf("no access log line for the request:\n%s", logs)
+	}
+	for _, leak := range []string{secret, "private", "Bearer"} {
+		if strings.Contains(logs, leak) {
+			t.Errorf("log contains %q:\n%s", leak, logs)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/kapi-project/kapi/cmd/kapi/rest"
+	"github.com/kapi-project/kapi/migrations"
+)
+
+// HTTP server timeouts: bound every phase of a request so a slow or idle client
+// cannot hold a connection for ever.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 60 * time.Second // a 16 MiB batch on a slow link
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
+func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations at start-up")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if !*noMigrate {
+		if err := applyMigrations(ctx, cfg, logger); err != nil {
+			return err
+		}
+	}
+	pool, err := migrations.Open(ctx, cfg.DatabaseURL, migrations.PoolOptions{MaxConns: cfg.MaxDBConns})
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer pool.Close()
+
+	api := rest.New(rest.Deps{DB: pool, Logger: logger, Version: version})
+	return serveHTTP(ctx, cfg, logger, api.Handler())
+}
+
+// serveHTTP serves h on cfg.Addr until ctx ends, then shuts down gracefully:
+// in-flight requests finish (within cfg.ShutdownTimeout) before it returns.
+func serveHTTP(ctx context.Context, cfg Config, logger *slog.Logger, h http.Handler) error {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "version", version)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

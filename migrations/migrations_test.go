@@ -1,0 +1,127 @@
+package migrations_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/kapi-project/kapi/migrations"
+	"github.com/kapi-project/kapi/migrations/pgtest"
+)
+
+func TestApplyOnEmptyDatabaseThenNoop(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbURL := pgtest.NewEmptyDatabase(t)
+
+	first, err := migrations.Apply(ctx, dbURL)
+	if err != nil {
+		t.Fatalf("first Apply: %v", err)
+	}
+	if first.Version < 1 || len(first.Applied) != int(first.Version) {
+		t.Fatalf("first Apply: got version %d after applying %q, want every migration applied", first.Version, first.Applied)
+	}
+	second, err := migrations.Apply(ctx, dbURL)
+	if err != nil {
+		t.Fatalf("second Apply: %v", err)
+	}
+	if second.Version != first.Version || len(second.Applied) != 0 {
+		t.Fatalf("second Apply: got version %d after applying %q, want a no-op at %d", second.Version, second.Applied, first.Version)
+	}
+	assertSchema(t, dbURL)
+}
+
+func TestConcurrentApply(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbURL := pgtest.NewEmptyDatabase(t)
+
+	const runners = 4
+	var wg sync.WaitGroup
+	errs := make([]error, runners)
+	results := make([]migrations.Result, runners)
+	for i := range runners {
+		wg.Go(func() { results[i], errs[i] = migrations.Apply(ctx, dbURL) })
+	}
+	wg.Wait()
+	applied := map[string]int{}
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("runner %d: %v", i, err)
+		}
+		for _, name := range results[i].Applied {
+			applied[name]++
+		}
+	}
+	for name, n := range applied {
+		if n != 1 {
+			t.Errorf("migration %s applied %d times, want once", name, n)
+		}
+	}
+	assertSchema(t, dbURL)
+}
+
+func assertSchema(t *testing.T, dbURL string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+
+	var versionRows int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+migrations.VersionTable).Scan(&versionRows); err != nil {
+		t.Fatalf("read %s: %v", migrations.VersionTable, err)
+	}
+	if versionRows != 1 {
+		t.Errorf("%s has %d rows, want 1", migrations.VersionTable, versionRows)
+	}
+	for _, table := range []string{"accounts", "api_keys", "usage_counters", "feeds", "subscriptions", "entries", "feed_categories"} {
+		var ok bool
+		if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&ok); err != nil || !ok {
+			t.Errorf("table %s missing (err %v)", table, err)
+		}
+	}
+	indexes := map[string]string{
+		"entries_search_vector_idx": "gin",
+		"entries_embedding_idx":     "hnsw",
+		"entries_feed_updated_idx":  "btree",
+	}
+	for name, method := range indexes {
+		var got string
+		err := conn.QueryRow(ctx, `SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = $1`, name).Scan(&got)
+		if err != nil || got != method {
+			t.Errorf("index %s: got method %q (err %v), want %q", name, got, err, method)
+		}
+	}
+}
+
+func TestOpenRegistersVectorTypes(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	want := pgvector.NewVector([]float32{1, 2, 3})
+	var got pgvector.Vector
+	if err := pool.QueryRow(context.Background(), "SELECT $1::vector", want).Scan(&got); err != nil {
+		t.Fatalf("round-trip a vector: %v", err)
+	}
+	if len(got.Slice()) != 3 || got.Slice()[2] != 3 {
+		t.Errorf("got %v, want %v", got.Slice(), want.Slice())
+	}
+}
+
+func TestOpenRejectsBadURLWithoutEchoingIt(t *testing.T) {
+	t.Parallel()
+	_, err := migrations.Open(context.Background(), "postgres://u:s3cret@host:notaport/db", migrations.PoolOptions{})
+	if err == nil {
+		t.Fatal("Open accepted a malformed URL")
+	}
+	if got := err.Error(); strings.Contains(got, "s3cret") {
+		t.Errorf("error %q leaks the password", got)
+	}
+}
+
