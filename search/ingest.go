@@ -1,0 +1,225 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/kapi-project/kapi/embed"
+)
+
+// Outcome says what ingesting one entry did.
+type Outcome int
+
+// The outcomes of ingesting an entry.
+const (
+	Created   Outcome = iota + 1 // a new entry
+	Updated                      // an existing entry changed
+	Unchanged                    // identical to what is stored; nothing written
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Created:
+		return "created"
+	case Updated:
+		return "updated"
+	case Unchanged:
+		return "unchanged"
+	}
+	return "unknown"
+}
+
+// IngestResult is the outcome for one entry of a batch, in batch order.
+type IngestResult struct {
+	ID         uuid.UUID
+	ExternalID string
+	Outcome    Outcome
+}
+
+// Ingest validates a batch of at most MaxBatch entries, embeds the new and changed
+// ones, and upserts them into feed by (feed, external_id), all or nothing.
+// Entries identical to the stored ones (and embedded by the active model) are
+// left alone, so ingesting the same data again writes nothing.
+//
+// Errors: a *BatchError (wrapping ErrInvalid) for an invalid batch, with nothing
+// stored; embed.ErrUnavailable when the embedder cannot answer, with nothing stored.
+func (e *Engine) Ingest(ctx context.Context, feed Feed, batch []NewEntry) ([]IngestResult, error) {
+	entries, err := validate(batch)
+	if err != nil {
+		return nil, err
+	}
+	model := e.embedder.Model().String()
+	stored, err := e.storedByExternalID(ctx, feed.ID, entries)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]IngestResult, len(entries))
+	var changed []int
+	for i, v := range entries {
+		results[i] = IngestResult{ExternalID: v.ExternalID, Outcome: Created}
+		if s, ok := stored[v.ExternalID]; ok {
+			results[i].ID, results[i].Outcome = s.ID, Updated
+			if s.model == model && sameContent(s.Entry, v) {
+				results[i].Outcome = Unchanged
+				continue
+			}
+		}
+		changed = append(changed, i)
+	}
+	if len(changed) == 0 {
+		return results, nil
+	}
+	vectors, err := e.embedEntries(ctx, entries, changed)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.upsert(ctx, feed, entries, changed, vectors, model, results); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+type storedEntry struct {
+	Entry
+	model string
+}
+
+const selectStoredSQL = `
+SELECT id, external_id, title, content, category, tags, confidence, coalesce(source_url, ''),
+       metadata, coalesce(embedding_model, '')
+FROM entries
+WHERE feed_id = $1 AND external_id = ANY($2)`
+
+func (e *Engine) storedByExternalID(ctx context.Context, feedID uuid.UUID, entries []validEntry) (map[string]storedEntry, error) {
+	ids := make([]string, len(entries))
+	for i, v := range entries {
+		ids[i] = v.ExternalID
+	}
+	rows, err := e.pool.Query(ctx, selectStoredSQL, feedID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read stored entries: %w", err)
+	}
+	out := make(map[string]storedEntry, len(entries))
+	for rows.Next() {
+		var s storedEntry
+		if err := rows.Scan(&s.ID, &s.ExternalID, &s.Title, &s.Content, &s.Category, &s.Tags,
+			&s.Confidence, &s.SourceURL, &s.Metadata, &s.model); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read stored entries: %w", err)
+		}
+		out[s.ExternalID] = s
+	}
+	return out, rows.Err()
+}
+
+func sameContent(s Entry, v validEntry) bool {
+	return s.Title == v.Title && s.Content == v.Content && s.Category == v.Category &&
+		slices.Equal(s.Tags, v.Tags) && float32(s.Confidence) == float32(v.confidence) &&
+		s.SourceURL == v.SourceURL && reflect.DeepEqual(s.Metadata, v.metadata)
+}
+
+// embedEntries embeds the entries at the given indexes, padded for storage.
+func (e *Engine) embedEntries(ctx context.Context, entries []validEntry, idx []int) ([]pgvector.Vector, error) {
+	docs := make([]embed.Document, len(idx))
+	for j, i := range idx {
+		docs[j] = embed.Document{Title: entries[i].Title, Text: entries[i].Content}
+	}
+	vecs, err := e.embedder.EmbedDocuments(ctx, docs)
+	if err != nil {
+		return nil, fmt.Errorf("embed entries: %w", err)
+	}
+	if len(vecs) != len(docs) {
+		return nil, fmt.Errorf("embed entries: got %d vectors for %d documents", len(vecs), len(docs))
+	}
+	out := make([]pgvector.Vector, len(vecs))
+	for j, v := range vecs {
+		out[j] = pgvector.NewVector(embed.Pad(v))
+	}
+	return out, nil
+}
+
+// upsertSQL writes a batch in one statement. xmax = 0 tells an inserted row from
+// an updated one.
+const upsertSQL = `
+INSERT INTO entries AS e (feed_id, language, external_id, title, content, category, tags,
+                          confidence, source_url, metadata, embedding, embedding_model)
+SELECT $1, $2, x.external_id, x.title, x.content, x.category,
+       ARRAY(SELECT jsonb_array_elements_text(x.tags)), x.confidence,
+       nullif(x.source_url, ''), x.metadata, x.embedding, $3
+FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::real[],
+            $10::text[], $11::jsonb[], $12::vector[])
+     AS x (external_id, title, content, category, tags, confidence, source_url, metadata, embedding)
+ON CONFLICT (feed_id, external_id) DO UPDATE SET
+    language = excluded.language, title = excluded.title, content = excluded.content,
+    category = excluded.category, tags = excluded.tags, confidence = excluded.confidence,
+    source_url = excluded.source_url, metadata = excluded.metadata,
+    embedding = excluded.embedding, embedding_model = excluded.embedding_model,
+    updated_at = now()
+RETURNING e.id, e.external_id, (e.xmax = 0) AS inserted`
+
+func (e *Engine) upsert(ctx context.Context, feed Feed, entries []validEntry, idx []int,
+	vectors []pgvector.Vector, model string, results []IngestResult) error {
+	// Tag lists are ragged (Postgres has no ragged arrays) and metadata is an object,
+	// so both travel as JSON text.
+	cols := struct {
+		ext, title, content, category, url, tags, meta []string
+		conf                                           []float32
+	}{}
+	for _, i := range idx {
+		v := entries[i]
+		cols.ext = append(cols.ext, v.ExternalID)
+		cols.title = append(cols.title, v.Title)
+		cols.content = append(cols.content, v.Content)
+		cols.category = append(cols.category, v.Category)
+		cols.tags = append(cols.tags, mustJSON(v.Tags))
+		cols.conf = append(cols.conf, float32(v.confidence))
+		cols.url = append(cols.url, v.SourceURL)
+		cols.meta = append(cols.meta, mustJSON(v.metadata))
+	}
+	byExt := make(map[string]int, len(idx))
+	for _, i := range idx {
+		byExt[entries[i].ExternalID] = i
+	}
+	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, upsertSQL, feed.ID, feed.Language, model,
+			cols.ext, cols.title, cols.content, cols.category, cols.tags, cols.conf,
+			cols.url, cols.meta, vectors)
+		if err != nil {
+			return fmt.Errorf("store entries: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id uuid.UUID
+			var ext string
+			var inserted bool
+			if err := rows.Scan(&id, &ext, &inserted); err != nil {
+				return fmt.Errorf("store entries: %w", err)
+			}
+			r := &results[byExt[ext]]
+			r.ID, r.Outcome = id, Updated
+			if inserted {
+				r.Outcome = Created
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store entries: %w", err)
+		}
+		return nil
+	})
+}
+
+// mustJSON marshals values that always marshal (string slices, decoded JSON).
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("search: marshal %T: %v", v, err))
+	}
+	return string(b)
+}
