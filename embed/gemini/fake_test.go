@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -99,9 +100,7 @@ func writeEmbeddings(w http.ResponseWriter, body wireRequest, dims int) {
 // apiError answers with Gemini's error envelope.
 func apiError(code int, status, message string, details string, header http.Header) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
-		for k, v := range header {
-			w.Header()[k] = v
-		}
+		maps.Copy(w.Header(), header)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		if details == "" {
