@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -151,4 +152,28 @@ func withoutURL(err error) error {
 		return uerr.Err
 	}
 	return err
+}
+
+// String names the store without its token, so printing it is safe.
+func (s *UpstashStore) String() string { return "embed.UpstashStore(" + s.endpoint + ")" }
+
+// GoString is String, so %#v does not print the token either.
+func (s *UpstashStore) GoString() string { return s.String() }
+
+// String renders cfg with the token redacted.
+func (c UpstashConfig) String() string {
+	return fmt.Sprintf("{URL:%s Token:%s Timeout:%s}", c.URL, redactedIfSet(c.Token), c.Timeout)
+}
+
+// LogValue implements slog.LogValuer with the token redacted.
+func (c UpstashConfig) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("url", c.URL), slog.String("token", redactedIfSet(c.Token)),
+		slog.Duration("timeout", c.Timeout))
+}
+
+func redactedIfSet(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -147,5 +149,17 @@ func TestCachedUpstashBadTokenFallsThrough(t *testing.T) {
 	}
 	if got, want := c.Stats(), (CacheStats{Errors: 2}); got != want {
 		t.Errorf("Stats() = %+v, want %+v", got, want)
+	}
+}
+
+func TestUpstashNeverPrintsToken(t *testing.T) {
+	cfg := UpstashConfig{URL: "https://xyz.upstash.io", Token: testUpstashToken}
+	s := newTestUpstash(t, cfg.URL, cfg.Token)
+	var buf strings.Builder
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("cache", "upstash", cfg)
+	for _, out := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%+v", s), fmt.Sprintf("%#v", s), buf.String()} {
+		if strings.Contains(out, testUpstashToken) {
+			t.Errorf("printed form leaks the token: %s", out)
+		}
 	}
 }

@@ -1,8 +1,12 @@
 package gemini
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 )
 
@@ -46,5 +50,20 @@ func TestMissingKeyNotTakenFromEnvironment(t *testing.T) {
 	_, err := New(context.Background(), Config{BaseURL: "http://127.0.0.1:1/"})
 	if !errors.Is(err, ErrConfig) {
 		t.Errorf("New without APIKey = %v, want ErrConfig", err)
+	}
+}
+
+func TestConfigNeverPrintsKey(t *testing.T) {
+	cfg := Config{APIKey: testKey, Model: "gemini-embedding-001"}
+	e, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "gemini", cfg)
+	for _, s := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e), buf.String()} {
+		if strings.Contains(s, testKey) {
+			t.Errorf("printed form leaks the key: %s", s)
+		}
 	}
 }

@@ -114,10 +114,10 @@ func isNetwork(err error) bool {
 
 // redact removes the API key from s, in case a server or library echoes it.
 func (e *Embedder) redact(s string) string {
-	if e.cfg.APIKey == "" {
+	if e.key == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, e.cfg.APIKey, "[redacted]")
+	return strings.ReplaceAll(s, e.key, "[redacted]")
 }
 
 func truncate(s string) string {

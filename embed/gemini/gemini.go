@@ -15,7 +15,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"google.golang.org/genai"
@@ -75,7 +77,37 @@ type Config struct {
 type Embedder struct {
 	models *genai.Models
 	model  embed.Model
-	cfg    Config
+	cfg    Config // APIKey cleared: the key lives in the genai client and in key
+	key    string
+}
+
+// String names the embedder without its key, so printing it is safe.
+func (e *Embedder) String() string { return "gemini.Embedder(" + e.model.String() + ")" }
+
+// GoString is String, so %#v does not print the key either.
+func (e *Embedder) GoString() string { return e.String() }
+
+// String renders cfg with the API key redacted, so a logged Config is safe.
+func (c Config) String() string {
+	c.APIKey = redactedIfSet(c.APIKey)
+	type plain Config // no String method: avoids recursion
+	return fmt.Sprintf("%+v", plain(c))
+}
+
+// LogValue implements slog.LogValuer with the API key redacted.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("model", c.Model), slog.Int("dims", c.Dims), slog.String("base_url", c.BaseURL),
+		slog.Duration("timeout", c.Timeout), slog.Int("max_retries", c.MaxRetries),
+		slog.String("api_key", redactedIfSet(c.APIKey)),
+	)
+}
+
+func redactedIfSet(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
 }
 
 var _ embed.Embedder = (*Embedder)(nil)
@@ -101,14 +133,18 @@ func New(ctx context.Context, cfg Config) (*Embedder, error) {
 		// never pass it on.
 		return nil, fmt.Errorf("%w: cannot build the genai client", ErrConfig)
 	}
+	key := cfg.APIKey
+	cfg.APIKey = ""
 	return &Embedder{
 		models: client.Models,
 		model:  embed.Model{Name: cfg.Model, Dims: cfg.Dims},
 		cfg:    cfg,
+		key:    key,
 	}, nil
 }
 
 func withDefaults(cfg Config) Config {
+	cfg.Model = strings.TrimPrefix(cfg.Model, "models/")
 	if cfg.Model == "" {
 		cfg.Model = DefaultModel
 	}
