@@ -112,14 +112,6 @@ func isNetwork(err error) bool {
 	return errors.As(err, &urlErr)
 }
 
-// redact removes the API key from s, in case a server or library echoes it.
-func (e *Embedder) redact(s string) string {
-	if e.key == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, e.key, "[redacted]")
-}
-
 func truncate(s string) string {
 	if len(s) <= maxMessage {
 		return s

@@ -15,8 +15,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -79,35 +79,6 @@ type Embedder struct {
 	model  embed.Model
 	cfg    Config // APIKey cleared: the key lives in the genai client and in key
 	key    string
-}
-
-// String names the embedder without its key, so printing it is safe.
-func (e *Embedder) String() string { return "gemini.Embedder(" + e.model.String() + ")" }
-
-// GoString is String, so %#v does not print the key either.
-func (e *Embedder) GoString() string { return e.String() }
-
-// String renders cfg with the API key redacted, so a logged Config is safe.
-func (c Config) String() string {
-	c.APIKey = redactedIfSet(c.APIKey)
-	type plain Config // no String method: avoids recursion
-	return fmt.Sprintf("%+v", plain(c))
-}
-
-// LogValue implements slog.LogValuer with the API key redacted.
-func (c Config) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("model", c.Model), slog.Int("dims", c.Dims), slog.String("base_url", c.BaseURL),
-		slog.Duration("timeout", c.Timeout), slog.Int("max_retries", c.MaxRetries),
-		slog.String("api_key", redactedIfSet(c.APIKey)),
-	)
-}
-
-func redactedIfSet(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "[redacted]"
 }
 
 var _ embed.Embedder = (*Embedder)(nil)
@@ -182,6 +153,9 @@ func validate(cfg Config) error {
 	}
 	if cfg.Dims < 1 || cfg.Dims > embed.StorageDims {
 		errs = append(errs, fmt.Errorf("%w: Dims %d not in 1..%d", ErrConfig, cfg.Dims, embed.StorageDims))
+	}
+	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("%w: BaseURL must be an absolute http(s) URL", ErrConfig))
 	}
 	if cfg.Timeout < 0 || cfg.InitialBackoff < 0 || cfg.MaxBackoff < 0 {
 		errs = append(errs, fmt.Errorf("%w: negative duration", ErrConfig))

@@ -141,6 +141,8 @@ func TestConfigValidation(t *testing.T) {
 		{"dims too large", Config{APIKey: "k", Dims: embed.StorageDims + 1}},
 		{"negative dims", Config{APIKey: "k", Dims: -1}},
 		{"negative timeout", Config{APIKey: "k", Timeout: -1}},
+		{"relative base URL", Config{APIKey: "k", BaseURL: "localhost:8080"}},
+		{"bad scheme", Config{APIKey: "k", BaseURL: "ftp://host/"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
