@@ -22,6 +22,11 @@ const StorageDims = 768
 // maps it to 503 SERVICE_UNAVAILABLE.
 var ErrUnavailable = errors.New("embedding provider unavailable")
 
+// ErrRejected reports that the provider refused the input itself (too long, not
+// allowed); retrying the same input will not help. The HTTP layer maps it to 400
+// VALIDATION_ERROR.
+var ErrRejected = errors.New("embedding provider rejected the input")
+
 // Model names an embedding model and the native dimension of its vectors.
 // Vectors of different models are never compared with each other.
 type Model struct {

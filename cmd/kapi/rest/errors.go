@@ -63,6 +63,7 @@ var domainErrors = []struct {
 	code Code
 }{
 	{embed.ErrUnavailable, CodeServiceUnavailable},
+	{embed.ErrRejected, CodeValidation},
 	{errDatabaseDown, CodeServiceUnavailable},
 }
 
