@@ -1,5 +1,106 @@
 // Package feeds owns feeds, subscriptions and feed-scope resolution (a UUID, a
-// slug, "all", or auto-selection), with the feeds and subscriptions tables.
+// slug, "all", or auto-selection; API.md §2), with the feeds and subscriptions
+// tables.
 //
-// It imports nothing of kapi's own packages and nothing of HTTP frameworks.
+// It imports nothing of kapi's own packages and nothing of HTTP frameworks:
+// callers pass the account id in as a parameter.
 package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Errors of the package. Resolution errors are *ScopeError values wrapping one
+// of ErrInvalidScope, ErrNotFound, ErrNotSubscribed or ErrUnavailable.
+var (
+	ErrNotFound      = errors.New("feed not found")
+	ErrUnavailable   = errors.New("feed archived or suspended")
+	ErrNotSubscribed = errors.New("feed not subscribed")
+	ErrInvalidScope  = errors.New("invalid feed selection")
+	ErrInvalid       = errors.New("invalid feed")
+	ErrDuplicate     = errors.New("feed slug already taken")
+)
+
+// Status is a feed's publication state.
+type Status string
+
+// Feed statuses: only published feeds are served to subscribers.
+const (
+	Published Status = "published"
+	Archived  Status = "archived"
+	Suspended Status = "suspended"
+)
+
+// Feed is a knowledge feed.
+type Feed struct {
+	ID             uuid.UUID
+	Slug           string
+	Name           string
+	Description    string
+	LicensorName   string
+	Status         Status
+	Language       string // Postgres text-search configuration
+	IsPaid         bool
+	OwnerAccountID uuid.UUID // uuid.Nil: none (created by an operator)
+	EntryCount     int64
+	LastEntryAt    *time.Time
+	CreatedAt      time.Time
+}
+
+// Catalog reads and writes feeds and subscriptions. Build it with New.
+type Catalog struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a Catalog over pool.
+func New(pool *pgxpool.Pool) *Catalog { return &Catalog{pool: pool} }
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// ValidSlug reports whether s has the form of a feed slug.
+func ValidSlug(s string) bool { return slugPattern.MatchString(s) && s != "all" }
+
+// feedColumns is what scanFeed reads; every query names the feeds table "f".
+const feedColumns = `f.id, f.slug, f.name, f.description, f.licensor_name, f.status, f.language, f.is_paid,
+       coalesce(f.owner_account_id, '00000000-0000-0000-0000-000000000000'), f.entry_count, f.last_entry_at, f.created_at`
+
+func scanFeed(row pgx.Row) (Feed, error) {
+	var f Feed
+	err := row.Scan(&f.ID, &f.Slug, &f.Name, &f.Description, &f.LicensorName, &f.Status,
+		&f.Language, &f.IsPaid, &f.OwnerAccountID, &f.EntryCount, &f.LastEntryAt, &f.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Feed{}, ErrNotFound
+	}
+	return f, err
+}
+
+const lookupSQL = `SELECT ` + feedColumns + ` FROM feeds f WHERE ($1::uuid IS NOT NULL AND f.id = $1) OR f.slug = $2`
+
+// Lookup finds a feed by UUID or slug, whatever its status. Errors: ErrNotFound.
+func (c *Catalog) Lookup(ctx context.Context, ref string) (Feed, error) {
+	var id *uuid.UUID
+	if u, err := uuid.Parse(ref); err == nil {
+		id = &u
+	}
+	f, err := scanFeed(c.pool.QueryRow(ctx, lookupSQL, id, ref))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Feed{}, fmt.Errorf("look up feed: %w", err)
+	}
+	return f, err
+}
+
+// isUniqueViolation reports a Postgres unique-constraint error.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+

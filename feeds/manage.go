@@ -1,0 +1,96 @@
+package feeds
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// NewFeed is a feed to create.
+type NewFeed struct {
+	Slug           string
+	Name           string
+	Description    string
+	LicensorName   string
+	Language       string // default "english"
+	IsPaid         bool
+	OwnerAccountID uuid.UUID // uuid.Nil: none
+}
+
+// FieldError is an invalid field of a feed: which one and why. It wraps ErrInvalid.
+type FieldError struct {
+	Field, Message string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+const insertFeedSQL = `
+INSERT INTO feeds AS f (slug, name, description, licensor_name, language, is_paid, owner_account_id)
+VALUES ($1, $2, $3, $4, $5, $6, nullif($7, '00000000-0000-0000-0000-000000000000'::uuid))
+RETURNING ` + feedColumns
+
+// Create adds a published feed. Errors: a *FieldError (ErrInvalid) for a bad
+// slug, name or language; ErrDuplicate when the slug is taken.
+func (c *Catalog) Create(ctx context.Context, nf NewFeed) (Feed, error) {
+	nf.Slug = strings.TrimSpace(nf.Slug)
+	nf.Name = strings.TrimSpace(nf.Name)
+	if nf.Language == "" {
+		nf.Language = "english"
+	}
+	if err := c.validate(ctx, nf); err != nil {
+		return Feed{}, err
+	}
+	f, err := scanFeed(c.pool.QueryRow(ctx, insertFeedSQL, nf.Slug, nf.Name, nf.Description,
+		nf.LicensorName, nf.Language, nf.IsPaid, nf.OwnerAccountID))
+	if isUniqueViolation(err) {
+		return Feed{}, fmt.Errorf("%w: %q", ErrDuplicate, nf.Slug)
+	}
+	if err != nil {
+		return Feed{}, fmt.Errorf("create feed: %w", err)
+	}
+	return f, nil
+}
+
+func (c *Catalog) validate(ctx context.Context, nf NewFeed) error {
+	switch {
+	case !ValidSlug(nf.Slug):
+		return &FieldError{"slug", "must be 1-63 lowercase letters, digits or hyphens, start with a letter or digit, and not be \"all\""}
+	case nf.Name == "" || len(nf.Name) > 200:
+		return &FieldError{"name", "must be 1-200 characters"}
+	case len(nf.Description) > 5000:
+		return &FieldError{"description", "must be at most 5000 characters"}
+	case len(nf.LicensorName) > 200:
+		return &FieldError{"licensor_name", "must be at most 200 characters"}
+	}
+	var ok bool
+	err := c.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = $1)`, nf.Language).Scan(&ok)
+	if err != nil {
+		return fmt.Errorf("check text-search configuration: %w", err)
+	}
+	if !ok {
+		return &FieldError{"language", fmt.Sprintf("%q is not a text-search configuration of this database (e.g. english, german, simple)", nf.Language)}
+	}
+	return nil
+}
+
+const setStatusSQL = `UPDATE feeds f SET status = $2, updated_at = now() WHERE f.id = $1 RETURNING ` + feedColumns
+
+// SetStatus publishes, archives or suspends the feed named by ref (UUID or slug).
+// Errors: ErrNotFound; a *FieldError for an unknown status.
+func (c *Catalog) SetStatus(ctx context.Context, ref string, status Status) (Feed, error) {
+	if status != Published && status != Archived && status != Suspended {
+		return Feed{}, &FieldError{"status", "must be published, archived or suspended"}
+	}
+	f, err := c.Lookup(ctx, ref)
+	if err != nil {
+		return Feed{}, err
+	}
+	f, err = scanFeed(c.pool.QueryRow(ctx, setStatusSQL, f.ID, status))
+	if err != nil {
+		return Feed{}, fmt.Errorf("set feed status: %w", err)
+	}
+	return f, nil
+}

@@ -1,0 +1,153 @@
+package feeds
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// MaxFanOut is how many feeds "all" searches at most (most entries first).
+const MaxFanOut = 10
+
+// Scope is how a request names its feeds (API.md §2).
+type Scope struct {
+	// Value is the X-PostGrad-Feed header, or the legacy feed_id when the header
+	// is absent; "" when neither was sent.
+	Value string
+	// AllowAll: the endpoint accepts "all" (search and recent).
+	AllowAll bool
+	// AutoSelect: with no value, pick the most-populated subscribed feed (search,
+	// recent, categories). Otherwise a missing value is allowed only for an
+	// account with exactly one subscribed feed.
+	AutoSelect bool
+}
+
+// Resolution is the feed set a request reads.
+type Resolution struct {
+	Feeds        []Feed // 1..MaxFanOut published, actively subscribed feeds
+	All          bool   // "all" was asked for
+	AutoSelected bool   // no feed was named; Feeds[0] was chosen
+	Truncated    int    // with All: subscribed feeds left out past MaxFanOut
+}
+
+// ScopeError is a failed resolution: the sentinel it wraps says which rule
+// failed (ErrInvalidScope, ErrNotFound, ErrNotSubscribed, ErrUnavailable) and
+// Message says it in words for the client.
+type ScopeError struct {
+	Err     error
+	Message string
+}
+
+func (e *ScopeError) Error() string { return e.Message }
+func (e *ScopeError) Unwrap() error { return e.Err }
+
+func scopeErr(err error, format string, args ...any) *ScopeError {
+	return &ScopeError{Err: err, Message: fmt.Sprintf(format, args...)}
+}
+
+// Resolve turns a request's scope into the feeds it reads for accountID.
+// Errors: a *ScopeError.
+func (c *Catalog) Resolve(ctx context.Context, accountID uuid.UUID, s Scope) (Resolution, error) {
+	v := strings.TrimSpace(s.Value)
+	switch {
+	case v == "":
+		return c.resolveOmitted(ctx, accountID, s.AutoSelect)
+	case strings.EqualFold(v, "all"):
+		if !s.AllowAll {
+			return Resolution{}, scopeErr(ErrInvalidScope, `"all" is accepted only by the search endpoints; name one feed`)
+		}
+		return c.resolveAll(ctx, accountID)
+	}
+	if _, err := uuid.Parse(v); err != nil && !ValidSlug(v) {
+		return Resolution{}, scopeErr(ErrInvalidScope, "the feed must be a feed UUID, a slug or \"all\"")
+	}
+	f, err := c.Lookup(ctx, v)
+	if err != nil {
+		return Resolution{}, wrapLookup(err)
+	}
+	if f.Status != Published {
+		return Resolution{}, scopeErr(ErrUnavailable, "feed %q is %s", f.Slug, f.Status)
+	}
+	ok, err := c.subscribed(ctx, accountID, f.ID)
+	if err != nil {
+		return Resolution{}, err
+	}
+	if !ok {
+		return Resolution{}, scopeErr(ErrNotSubscribed, "the account has no active subscription to feed %q", f.Slug)
+	}
+	return Resolution{Feeds: []Feed{f}}, nil
+}
+
+func wrapLookup(err error) error {
+	if err == ErrNotFound {
+		return scopeErr(ErrNotFound, "no such feed")
+	}
+	return err
+}
+
+func (c *Catalog) resolveOmitted(ctx context.Context, accountID uuid.UUID, autoSelect bool) (Resolution, error) {
+	feeds, _, err := c.subscribedFeeds(ctx, accountID, 2)
+	if err != nil {
+		return Resolution{}, err
+	}
+	switch {
+	case len(feeds) == 0:
+		return Resolution{}, scopeErr(ErrNotSubscribed, "the account has no active feed subscriptions")
+	case autoSelect:
+		return Resolution{Feeds: feeds[:1], AutoSelected: true}, nil
+	case len(feeds) > 1:
+		return Resolution{}, scopeErr(ErrInvalidScope, "the account subscribes to several feeds; name one in the X-PostGrad-Feed header")
+	}
+	return Resolution{Feeds: feeds, AutoSelected: true}, nil
+}
+
+func (c *Catalog) resolveAll(ctx context.Context, accountID uuid.UUID) (Resolution, error) {
+	feeds, total, err := c.subscribedFeeds(ctx, accountID, MaxFanOut)
+	if err != nil {
+		return Resolution{}, err
+	}
+	if len(feeds) == 0 {
+		return Resolution{}, scopeErr(ErrNotSubscribed, "the account has no active feed subscriptions")
+	}
+	return Resolution{Feeds: feeds, All: true, Truncated: int(total) - len(feeds)}, nil
+}
+
+const subscribedFeedsSQL = `
+SELECT ` + feedColumns + `, count(*) OVER ()
+FROM subscriptions s JOIN feeds f ON f.id = s.feed_id
+WHERE s.account_id = $1 AND s.status = 'active' AND f.status = 'published'
+ORDER BY f.entry_count DESC, f.id
+LIMIT $2`
+
+// subscribedFeeds returns up to limit published, actively subscribed feeds, most
+// entries first, and how many there are in all.
+func (c *Catalog) subscribedFeeds(ctx context.Context, accountID uuid.UUID, limit int) ([]Feed, int64, error) {
+	rows, err := c.pool.Query(ctx, subscribedFeedsSQL, accountID, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list subscribed feeds: %w", err)
+	}
+	defer rows.Close()
+	var out []Feed
+	var total int64
+	for rows.Next() {
+		var f Feed
+		if err := rows.Scan(&f.ID, &f.Slug, &f.Name, &f.Description, &f.LicensorName, &f.Status,
+			&f.Language, &f.IsPaid, &f.OwnerAccountID, &f.EntryCount, &f.LastEntryAt, &f.CreatedAt, &total); err != nil {
+			return nil, 0, fmt.Errorf("list subscribed feeds: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, total, rows.Err()
+}
+
+func (c *Catalog) subscribed(ctx context.Context, accountID, feedID uuid.UUID) (bool, error) {
+	var ok bool
+	err := c.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM subscriptions
+		WHERE account_id = $1 AND feed_id = $2 AND status = 'active')`, accountID, feedID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("check subscription: %w", err)
+	}
+	return ok, nil
+}

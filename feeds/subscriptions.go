@@ -1,0 +1,121 @@
+package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Subscription is an account's subscription to a feed.
+type Subscription struct {
+	AccountID    uuid.UUID
+	FeedID       uuid.UUID
+	Status       string // active | canceled
+	SubscribedAt time.Time
+	CanceledAt   *time.Time
+}
+
+const subscribeSQL = `
+INSERT INTO subscriptions (account_id, feed_id) VALUES ($1, $2)
+ON CONFLICT (account_id, feed_id) DO UPDATE
+    SET status = 'active', canceled_at = NULL,
+        subscribed_at = CASE WHEN subscriptions.status = 'active' THEN subscriptions.subscribed_at ELSE now() END
+RETURNING account_id, feed_id, status, subscribed_at, canceled_at`
+
+// Subscribe subscribes the account to the published feed named by ref (UUID or
+// slug); subscribing again is a no-op. Errors: ErrNotFound, ErrUnavailable.
+func (c *Catalog) Subscribe(ctx context.Context, accountID uuid.UUID, ref string) (Subscription, Feed, error) {
+	f, err := c.Lookup(ctx, ref)
+	if err != nil {
+		return Subscription{}, Feed{}, err
+	}
+	if f.Status != Published {
+		return Subscription{}, f, ErrUnavailable
+	}
+	s, err := scanSubscription(c.pool.QueryRow(ctx, subscribeSQL, accountID, f.ID))
+	if err != nil {
+		return Subscription{}, f, fmt.Errorf("subscribe: %w", err)
+	}
+	return s, f, nil
+}
+
+const unsubscribeSQL = `
+UPDATE subscriptions SET status = 'canceled', canceled_at = coalesce(canceled_at, now())
+WHERE account_id = $1 AND feed_id = $2
+RETURNING account_id, feed_id, status, subscribed_at, canceled_at`
+
+// Unsubscribe cancels the account's subscription to the feed named by ref.
+// Errors: ErrNotFound when the feed does not exist; ErrNotSubscribed when the
+// account never subscribed to it.
+func (c *Catalog) Unsubscribe(ctx context.Context, accountID uuid.UUID, ref string) (Subscription, Feed, error) {
+	f, err := c.Lookup(ctx, ref)
+	if err != nil {
+		return Subscription{}, Feed{}, err
+	}
+	s, err := scanSubscription(c.pool.QueryRow(ctx, unsubscribeSQL, accountID, f.ID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Subscription{}, f, ErrNotSubscribed
+	}
+	if err != nil {
+		return Subscription{}, f, fmt.Errorf("unsubscribe: %w", err)
+	}
+	return s, f, nil
+}
+
+func scanSubscription(row pgx.Row) (Subscription, error) {
+	var s Subscription
+	err := row.Scan(&s.AccountID, &s.FeedID, &s.Status, &s.SubscribedAt, &s.CanceledAt)
+	return s, err
+}
+
+// Listing is a feed as an account sees it in the catalogue.
+type Listing struct {
+	Feed
+	Categories   []string
+	Subscription *Subscription // nil: the account never subscribed
+}
+
+const listSQL = `
+SELECT ` + feedColumns + `,
+       coalesce((SELECT array_agg(category ORDER BY entry_count DESC, category) FROM feed_categories fc
+                 WHERE fc.feed_id = f.id AND fc.entry_count > 0), '{}'),
+       s.status, s.subscribed_at, s.canceled_at,
+       count(*) OVER ()
+FROM feeds f
+LEFT JOIN subscriptions s ON s.feed_id = f.id AND s.account_id = $1
+WHERE f.status = 'published' OR s.status = 'active'
+ORDER BY f.entry_count DESC, f.slug
+LIMIT $2 OFFSET $3`
+
+// List returns a page of the catalogue for an account: every published feed and
+// any other feed it subscribes to, most entries first, with the account's
+// subscription, and the total number of such feeds.
+func (c *Catalog) List(ctx context.Context, accountID uuid.UUID, limit, offset int) ([]Listing, int64, error) {
+	rows, err := c.pool.Query(ctx, listSQL, accountID, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list feeds: %w", err)
+	}
+	defer rows.Close()
+	var out []Listing
+	var total int64
+	for rows.Next() {
+		var l Listing
+		var status *string
+		var subscribedAt, canceledAt *time.Time
+		if err := rows.Scan(&l.ID, &l.Slug, &l.Name, &l.Description, &l.LicensorName, &l.Status,
+			&l.Language, &l.IsPaid, &l.OwnerAccountID, &l.EntryCount, &l.LastEntryAt, &l.CreatedAt,
+			&l.Categories, &status, &subscribedAt, &canceledAt, &total); err != nil {
+			return nil, 0, fmt.Errorf("list feeds: %w", err)
+		}
+		if status != nil {
+			l.Subscription = &Subscription{AccountID: accountID, FeedID: l.ID, Status: *status,
+				SubscribedAt: *subscribedAt, CanceledAt: canceledAt}
+		}
+		out = append(out, l)
+	}
+	return out, total, rows.Err()
+}
