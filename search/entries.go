@@ -1,0 +1,178 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// ListQuery selects entries of some feeds, newest first (updated_at, then id).
+type ListQuery struct {
+	Feeds             []Feed
+	Category          string     // "": any
+	Text              string     // "": no full-text filter; else plain words, all must match
+	ConfidenceMin     float64    // 0..1
+	Since             *time.Time // nil: any time
+	AllowedCategories []string   // nil: any (the key's restriction)
+	Limit, Offset     int
+}
+
+// entryColumns is what scanEntry reads; queries name the entries table "e".
+const entryColumns = `e.id, e.feed_id, e.external_id, e.title, e.content, e.category, e.tags,
+       e.confidence, coalesce(e.source_url, ''), e.metadata, e.created_at, e.updated_at`
+
+func scanEntry(row pgx.Row, extra ...any) (Entry, error) {
+	var x Entry
+	var conf float32
+	dest := append([]any{&x.ID, &x.FeedID, &x.ExternalID, &x.Title, &x.Content, &x.Category, &x.Tags,
+		&conf, &x.SourceURL, &x.Metadata, &x.CreatedAt, &x.UpdatedAt}, extra...)
+	err := row.Scan(dest...)
+	x.Confidence = float64(conf)
+	return x, err
+}
+
+// listSQL: the feed set is joined with its languages so the text filter is
+// built in each feed's text-search configuration.
+const listSQL = `
+SELECT ` + entryColumns + `, count(*) OVER ()
+FROM unnest($1::uuid[], $2::text[]) AS f (id, lang)
+JOIN entries e ON e.feed_id = f.id
+WHERE ($3 = '' OR e.category = $3)
+  AND ($4 = '' OR e.search_vector @@ plainto_tsquery(f.lang::regconfig, $4))
+  AND e.confidence >= $5
+  AND ($6::timestamptz IS NULL OR e.updated_at >= $6)
+  AND ($7::text[] IS NULL OR e.category = ANY($7))
+ORDER BY e.updated_at DESC, e.id DESC
+LIMIT $8 OFFSET $9`
+
+// List returns a page of entries and the number of entries that match in all.
+func (e *Engine) List(ctx context.Context, q ListQuery) ([]Entry, int64, error) {
+	ids, langs := feedColumns(q.Feeds)
+	rows, err := e.pool.Query(ctx, listSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin,
+		q.Since, q.AllowedCategories, q.Limit, q.Offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list entries: %w", err)
+	}
+	defer rows.Close()
+	out := []Entry{}
+	var total int64
+	for rows.Next() {
+		x, err := scanEntry(rows, &total)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list entries: %w", err)
+		}
+		out = append(out, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list entries: %w", err)
+	}
+	if len(out) == 0 && q.Offset > 0 {
+		total, err = e.count(ctx, q)
+	}
+	return out, total, err
+}
+
+const countSQL = `
+SELECT count(*)
+FROM unnest($1::uuid[], $2::text[]) AS f (id, lang)
+JOIN entries e ON e.feed_id = f.id
+WHERE ($3 = '' OR e.category = $3)
+  AND ($4 = '' OR e.search_vector @@ plainto_tsquery(f.lang::regconfig, $4))
+  AND e.confidence >= $5
+  AND ($6::timestamptz IS NULL OR e.updated_at >= $6)
+  AND ($7::text[] IS NULL OR e.category = ANY($7))`
+
+// count is the total for a page past the end, where the window count has no row
+// to ride on.
+func (e *Engine) count(ctx context.Context, q ListQuery) (int64, error) {
+	ids, langs := feedColumns(q.Feeds)
+	var n int64
+	err := e.pool.QueryRow(ctx, countSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin,
+		q.Since, q.AllowedCategories).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count entries: %w", err)
+	}
+	return n, nil
+}
+
+func feedColumns(feeds []Feed) ([]uuid.UUID, []string) {
+	ids := make([]uuid.UUID, len(feeds))
+	langs := make([]string, len(feeds))
+	for i, f := range feeds {
+		ids[i], langs[i] = f.ID, f.Language
+	}
+	return ids, langs
+}
+
+const getSQL = `
+SELECT ` + entryColumns + `
+FROM entries e
+WHERE e.feed_id = ANY($1) AND e.id = $2 AND ($3::text[] IS NULL OR e.category = ANY($3))`
+
+// Get returns the entry with id if it belongs to one of feeds and to an allowed
+// category (nil: any). Errors: ErrNotFound otherwise.
+func (e *Engine) Get(ctx context.Context, feeds []Feed, id uuid.UUID, allowedCategories []string) (Entry, error) {
+	x, err := scanEntry(e.pool.QueryRow(ctx, getSQL, feedIDs(feeds), id, allowedCategories))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Entry{}, ErrNotFound
+	}
+	if err != nil {
+		return Entry{}, fmt.Errorf("get entry: %w", err)
+	}
+	return x, nil
+}
+
+// Delete removes the entry with id from feed. Errors: ErrNotFound.
+func (e *Engine) Delete(ctx context.Context, feedID, id uuid.UUID) error {
+	tag, err := e.pool.Exec(ctx, `DELETE FROM entries WHERE feed_id = $1 AND id = $2`, feedID, id)
+	if err != nil {
+		return fmt.Errorf("delete entry: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// CategoryCount is a category of a feed with its number of entries.
+type CategoryCount struct {
+	Category    string
+	Count       int64
+	Description string
+}
+
+const categoriesSQL = `
+SELECT category, sum(entry_count)::bigint, max(description)
+FROM feed_categories
+WHERE feed_id = ANY($1) AND entry_count > 0 AND ($2::text[] IS NULL OR category = ANY($2))
+GROUP BY category
+ORDER BY 2 DESC, 1`
+
+// Categories counts the entries of feeds per category, most first, limited to
+// allowed categories (nil: any).
+func (e *Engine) Categories(ctx context.Context, feeds []Feed, allowed []string) ([]CategoryCount, error) {
+	rows, err := e.pool.Query(ctx, categoriesSQL, feedIDs(feeds), allowed)
+	if err != nil {
+		return nil, fmt.Errorf("count categories: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (CategoryCount, error) {
+		var c CategoryCount
+		err := r.Scan(&c.Category, &c.Count, &c.Description)
+		return c, err
+	})
+}
+
+// DistinctCategories counts the categories in use across feeds.
+func (e *Engine) DistinctCategories(ctx context.Context, feeds []uuid.UUID) (int64, error) {
+	var n int64
+	err := e.pool.QueryRow(ctx, `SELECT count(DISTINCT category) FROM feed_categories
+		WHERE feed_id = ANY($1) AND entry_count > 0`, feeds).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count categories: %w", err)
+	}
+	return n, nil
+}
