@@ -1,0 +1,203 @@
+package search
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// maxLineBytes bounds one NDJSON line (one entry).
+const maxLineBytes = 4 << 20
+
+// ErrMalformed reports input that is not entries in a format EntryReader knows;
+// the error is a *ReadError naming the line or item.
+var ErrMalformed = errors.New("malformed entries")
+
+// ReadError is a record EntryReader could not read: where, and why.
+type ReadError struct {
+	Line    int // 1-based line (NDJSON) or item number (JSON array)
+	InArray bool
+	Message string
+}
+
+func (e *ReadError) Error() string {
+	if e.InArray {
+		return fmt.Sprintf("item %d: %s", e.Line, e.Message)
+	}
+	return fmt.Sprintf("line %d: %s", e.Line, e.Message)
+}
+
+func (e *ReadError) Unwrap() error { return ErrMalformed }
+
+// record is one entry as the file formats spell it: kapi's own fields, or a BEIR
+// corpus line (_id, title, text, metadata).
+type record struct {
+	ExternalID *string          `json:"external_id"`
+	BEIRID     *json.RawMessage `json:"_id"`
+	Title      string           `json:"title"`
+	Content    *string          `json:"content"`
+	Text       *string          `json:"text"`
+	Category   string           `json:"category"`
+	Tags       []string         `json:"tags"`
+	Confidence *float64         `json:"confidence"`
+	SourceURL  string           `json:"source_url"`
+	Metadata   json.RawMessage  `json:"metadata"`
+}
+
+func (r record) entry() NewEntry {
+	e := NewEntry{Title: r.Title, Category: r.Category, Tags: r.Tags, Confidence: r.Confidence,
+		SourceURL: r.SourceURL, Metadata: r.Metadata}
+	switch {
+	case r.ExternalID != nil:
+		e.ExternalID = *r.ExternalID
+	case r.BEIRID != nil:
+		var s string
+		if json.Unmarshal(*r.BEIRID, &s) != nil {
+			s = string(*r.BEIRID) // BEIR ids are sometimes bare numbers
+		}
+		e.ExternalID = s
+	}
+	if r.Content != nil {
+		e.Content = *r.Content
+	} else if r.Text != nil {
+		e.Content = *r.Text
+	}
+	return e
+}
+
+// EntryReader reads entries one at a time from a JSON array, NDJSON, or a BEIR
+// corpus.jsonl, gzip-compressed or not (detected from the bytes).
+type EntryReader struct {
+	array   bool
+	dec     *json.Decoder  // array mode
+	lines   *bufio.Scanner // NDJSON mode
+	n       int            // items or lines read
+	started bool
+}
+
+// NewEntryReader detects the format of r. Errors: a *ReadError for input that
+// is neither a JSON array nor JSON lines, or a broken gzip stream.
+func NewEntryReader(r io.Reader) (*EntryReader, error) {
+	br := bufio.NewReader(r)
+	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, &ReadError{Line: 1, Message: "broken gzip stream: " + err.Error()}
+		}
+		br = bufio.NewReader(gz)
+	}
+	first, err := firstByte(br)
+	if err != nil {
+		return nil, err
+	}
+	if first == '[' {
+		return &EntryReader{array: true, dec: json.NewDecoder(br)}, nil
+	}
+	sc := bufio.NewScanner(br)
+	sc.Buffer(make([]byte, 64<<10), maxLineBytes)
+	return &EntryReader{lines: sc}, nil
+}
+
+func firstByte(br *bufio.Reader) (byte, error) {
+	for {
+		b, err := br.ReadByte()
+		if err == io.EOF {
+			return 0, &ReadError{Line: 1, Message: "no entries: the input is empty"}
+		}
+		if err != nil {
+			return 0, &ReadError{Line: 1, Message: err.Error()}
+		}
+		if b != ' ' && b != '\n' && b != '\r' && b != '\t' {
+			return b, br.UnreadByte()
+		}
+	}
+}
+
+// Next returns the next entry and its line (NDJSON) or item number (array).
+// It returns io.EOF after the last one. Errors: a *ReadError (ErrMalformed).
+func (r *EntryReader) Next() (NewEntry, int, error) {
+	if r.array {
+		return r.nextInArray()
+	}
+	for r.lines.Scan() {
+		r.n++
+		line := bytes.TrimSpace(r.lines.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		e, err := decodeRecord(line)
+		if err != nil {
+			return NewEntry{}, r.n, &ReadError{Line: r.n, Message: err.Error()}
+		}
+		return e, r.n, nil
+	}
+	if err := r.lines.Err(); err != nil {
+		msg := err.Error()
+		if errors.Is(err, bufio.ErrTooLong) {
+			msg = fmt.Sprintf("line longer than %d bytes", maxLineBytes)
+		}
+		return NewEntry{}, r.n + 1, &ReadError{Line: r.n + 1, Message: msg}
+	}
+	return NewEntry{}, r.n, io.EOF
+}
+
+func (r *EntryReader) nextInArray() (NewEntry, int, error) {
+	if !r.started {
+		r.started = true
+		if _, err := r.dec.Token(); err != nil { // the opening [
+			return NewEntry{}, 1, &ReadError{Line: 1, InArray: true, Message: "not a JSON array"}
+		}
+	}
+	if !r.dec.More() {
+		if _, err := r.dec.Token(); err != nil {
+			return NewEntry{}, r.n + 1, &ReadError{Line: r.n + 1, InArray: true, Message: "the array is not closed"}
+		}
+		return NewEntry{}, r.n, io.EOF
+	}
+	r.n++
+	var raw json.RawMessage
+	if err := r.dec.Decode(&raw); err != nil {
+		return NewEntry{}, r.n, &ReadError{Line: r.n, InArray: true, Message: "invalid JSON: " + err.Error()}
+	}
+	e, err := decodeRecord(raw)
+	if err != nil {
+		return NewEntry{}, r.n, &ReadError{Line: r.n, InArray: true, Message: err.Error()}
+	}
+	return e, r.n, nil
+}
+
+func decodeRecord(b []byte) (NewEntry, error) {
+	var rec record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return NewEntry{}, fmt.Errorf("%s has the wrong type", typeErr.Field)
+		}
+		return NewEntry{}, fmt.Errorf("invalid JSON: %v", err)
+	}
+	return rec.entry(), nil
+}
+
+// ReadBatch reads up to max entries from r with their line numbers; fewer at
+// the end of the input (io.EOF is not an error here: an empty batch means done).
+// Errors: a *ReadError (ErrMalformed).
+func ReadBatch(r *EntryReader, max int) ([]NewEntry, []int, error) {
+	var batch []NewEntry
+	var lines []int
+	for len(batch) < max {
+		e, line, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		batch = append(batch, e)
+		lines = append(lines, line)
+	}
+	return batch, lines, nil
+}
