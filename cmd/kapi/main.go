@@ -21,6 +21,11 @@ const usage = `kapi: a self-hostable knowledge API
 Usage:
   kapi serve [--no-migrate]   run the API (migrates first unless told not to)
   kapi migrate                apply pending migrations and exit
+  kapi feeds create --slug S --name N [--description D] [--licensor L] [--language english]
+  kapi feeds update --feed S --status published|archived|suspended
+  kapi subscriptions add|remove --account ID --feed S
+  kapi ingest --feed S [--batch 500] FILE...
+                              JSON array, NDJSON or BEIR corpus.jsonl[.gz]
 
 Configuration comes from the environment; see README.md.
 `
@@ -54,16 +59,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmdErr = serveCmd(ctx, cfg, logger, args[1:])
 	case "migrate":
 		cmdErr = migrateCmd(ctx, cfg, logger, stdout, args[1:])
+	case "feeds":
+		cmdErr = feedsCmd(ctx, cfg, logger, stdout, args[1:])
+	case "subscriptions":
+		cmdErr = subscriptionsCmd(ctx, cfg, logger, stdout, args[1:])
+	case "ingest":
+		cmdErr = ingestCmd(ctx, cfg, logger, stdout, stderr, args[1:])
 	default:
 		fmt.Fprintf(stderr, "kapi: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
 	if cmdErr != nil {
+		fmt.Fprintf(stderr, "kapi %s: %v\n", args[0], cmdErr)
 		if _, ok := cmdErr.(usageError); ok {
-			fmt.Fprintf(stderr, "kapi %s: %v\n", args[0], cmdErr)
 			return 2
 		}
-		logger.Error("command failed", "command", args[0], "error", cmdErr)
 		return 1
 	}
 	return 0

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/kapi-project/kapi/migrations"
+)
+
+// openDB applies pending migrations (idempotent, quick when up to date) and opens
+// the pool, for the admin commands that need the database.
+func openDB(ctx context.Context, cfg Config, logger *slog.Logger) (*pgxpool.Pool, error) {
+	if err := applyMigrations(ctx, cfg, logger); err != nil {
+		return nil, err
+	}
+	pool, err := migrations.Open(ctx, cfg.DatabaseURL, migrations.PoolOptions{MaxConns: cfg.MaxDBConns})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return pool, nil
+}
