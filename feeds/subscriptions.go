@@ -119,3 +119,24 @@ func (c *Catalog) List(ctx context.Context, accountID uuid.UUID, limit, offset i
 	}
 	return out, total, rows.Err()
 }
+
+// Totals sums up the published catalogue.
+type Totals struct {
+	Feeds       int64
+	Entries     int64
+	LastUpdated *time.Time
+	FeedIDs     []uuid.UUID
+}
+
+const totalsSQL = `
+SELECT count(*), coalesce(sum(entry_count), 0)::bigint, max(last_entry_at), coalesce(array_agg(id), '{}')
+FROM feeds WHERE status = 'published'`
+
+// Totals counts published feeds and their entries.
+func (c *Catalog) Totals(ctx context.Context) (Totals, error) {
+	var t Totals
+	if err := c.pool.QueryRow(ctx, totalsSQL).Scan(&t.Feeds, &t.Entries, &t.LastUpdated, &t.FeedIDs); err != nil {
+		return Totals{}, fmt.Errorf("count feeds: %w", err)
+	}
+	return t, nil
+}

@@ -11,8 +11,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kapi-project/kapi/feeds"
+	"github.com/kapi-project/kapi/search"
 )
 
 // Body size limits (API.md §4).
@@ -29,31 +33,42 @@ type Pinger interface {
 // Deps is what the HTTP surface needs from the rest of kapi.
 type Deps struct {
 	DB      Pinger
+	Catalog *feeds.Catalog
+	Engine  *search.Engine
 	Logger  *slog.Logger
 	Version string
+	Now     func() time.Time // default time.Now
 }
 
 // Server is the HTTP surface. Build it with New; serve Handler().
 type Server struct {
-	db      Pinger
-	logger  *slog.Logger
-	version string
-	engine  *gin.Engine
+	db         Pinger
+	catalog    *feeds.Catalog
+	engine     *search.Engine
+	logger     *slog.Logger
+	version    string
+	now        func() time.Time
+	router     *gin.Engine
+	statsCache statsCache
 }
 
 // New builds the router with every route and middleware.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{db: deps.DB, logger: deps.Logger, version: deps.Version}
+	s := &Server{db: deps.DB, catalog: deps.Catalog, engine: deps.Engine, logger: deps.Logger,
+		version: deps.Version, now: deps.Now}
 	if s.logger == nil {
 		s.logger = discardLogger
 	}
-	s.engine = s.router()
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.router = s.buildRouter()
 	return s
 }
 
 // Handler returns the http.Handler to serve.
-func (s *Server) Handler() http.Handler { return s.engine }
+func (s *Server) Handler() http.Handler { return s.router }
 
 // handlerFunc is a handler that returns its error to the one converter.
 type handlerFunc func(c *gin.Context) error
@@ -67,7 +82,7 @@ func (s *Server) handle(h handlerFunc) gin.HandlerFunc {
 	}
 }
 
-func (s *Server) router() *gin.Engine {
+func (s *Server) buildRouter() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false

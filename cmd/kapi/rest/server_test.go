@@ -204,7 +204,7 @@ func TestRequestID(t *testing.T) {
 func TestPanicBecomesInternalError(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, pgtest.New(t))
-	ts.engine.GET("/test/panic", func(*gin.Context) { panic("secret internals: password=hunter2") })
+	ts.router.GET("/test/panic", func(*gin.Context) { panic("secret internals: password=hunter2") })
 	rec, env := ts.do(t, http.MethodGet, "/test/panic", nil, "")
 	if rec.Code != http.StatusInternalServerError || env.Error == nil || env.Error.Code != "INTERNAL_ERROR" {
 		t.Fatalf("got %d %+v, want 500 INTERNAL_ERROR", rec.Code, env.Error)
@@ -278,7 +278,7 @@ func assertErrorBody(t *testing.T, rec *httptest.ResponseRecorder, status int, c
 func TestBodyLimitsAndJSON(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, pgtest.New(t))
-	ts.engine.POST("/test/echo", ts.handle(func(c *gin.Context) error {
+	ts.router.POST("/test/echo", ts.handle(func(c *gin.Context) error {
 		var in struct {
 			Name  string `json:"name"`
 			Count int    `json:"count"`

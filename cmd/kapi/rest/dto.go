@@ -1,0 +1,125 @@
+package rest
+
+import (
+	"math"
+	"time"
+
+	"github.com/kapi-project/kapi/feeds"
+	"github.com/kapi-project/kapi/search"
+)
+
+// Wire shapes of the API. Domain types carry no JSON tags; these do, and an
+// embedding vector has no field to land in.
+
+// entryDTO is a knowledge entry (API.md §5). The pointer fields are full-only.
+type entryDTO struct {
+	ID         string     `json:"id"`
+	ExternalID string     `json:"external_id"`
+	FeedID     string     `json:"feed_id"`
+	FeedName   string     `json:"feed_name"`
+	FeedSlug   string     `json:"feed_slug"`
+	Title      string     `json:"title"`
+	Category   string     `json:"category"`
+	Tags       []string   `json:"tags"`
+	Content    string     `json:"content"`
+	Confidence float64    `json:"confidence"`
+	SourceURL  *string    `json:"source_url"`
+	CreatedAt  *time.Time `json:"created_at,omitempty"`
+	UpdatedAt  *time.Time `json:"updated_at,omitempty"`
+	RawScore   *float64   `json:"raw_score,omitempty"`
+	Scores     *scoresDTO `json:"scores,omitempty"`
+}
+
+// scoresDTO explains a search hit: each leg's rank and score, and the fused score.
+type scoresDTO struct {
+	Keyword  *legDTO  `json:"keyword"`
+	Semantic *legDTO  `json:"semantic"`
+	Fused    *float64 `json:"fused,omitempty"`
+}
+
+type legDTO struct {
+	Rank  int     `json:"rank"`
+	Score float64 `json:"score"`
+}
+
+// feedNames finds a feed's name and slug by id for entries.
+type feedNames map[string]feeds.Feed
+
+func namesOf(fs []feeds.Feed) feedNames {
+	m := make(feedNames, len(fs))
+	for _, f := range fs {
+		m[f.ID.String()] = f
+	}
+	return m
+}
+
+func newEntryDTO(e search.Entry, names feedNames, full bool) entryDTO {
+	f := names[e.FeedID.String()]
+	d := entryDTO{
+		ID: e.ID.String(), ExternalID: e.ExternalID, FeedID: e.FeedID.String(),
+		FeedName: f.Name, FeedSlug: f.Slug, Title: e.Title, Category: e.Category,
+		Tags: e.Tags, Content: e.Content, Confidence: round(e.Confidence, 4),
+	}
+	if d.Tags == nil {
+		d.Tags = []string{}
+	}
+	if e.SourceURL != "" {
+		d.SourceURL = &e.SourceURL
+	}
+	if full {
+		created, updated := e.CreatedAt.UTC(), e.UpdatedAt.UTC()
+		d.CreatedAt, d.UpdatedAt = &created, &updated
+	}
+	return d
+}
+
+// feedDTO is a feed in GET /api/v1/feeds (and the create/subscribe responses).
+type feedDTO struct {
+	ID                 string     `json:"id"`
+	Slug               string     `json:"slug"`
+	Name               string     `json:"name"`
+	Description        string     `json:"description"`
+	Categories         []string   `json:"categories"`
+	LicensorName       string     `json:"licensor_name"`
+	Language           string     `json:"language"`
+	Status             string     `json:"status"`
+	EntryCount         int64      `json:"entry_count"`
+	SubscriptionStatus *string    `json:"subscription_status"`
+	SubscribedAt       *time.Time `json:"subscribed_at"`
+}
+
+func newFeedDTO(f feeds.Feed, categories []string, sub *feeds.Subscription) feedDTO {
+	d := feedDTO{ID: f.ID.String(), Slug: f.Slug, Name: f.Name, Description: f.Description,
+		Categories: categories, LicensorName: f.LicensorName, Language: f.Language,
+		Status: string(f.Status), EntryCount: f.EntryCount}
+	if d.Categories == nil {
+		d.Categories = []string{}
+	}
+	if sub != nil {
+		at := sub.SubscribedAt.UTC()
+		d.SubscriptionStatus, d.SubscribedAt = &sub.Status, &at
+	}
+	return d
+}
+
+func feedRefs(fs []feeds.Feed) []FeedRef {
+	out := make([]FeedRef, len(fs))
+	for i, f := range fs {
+		out[i] = FeedRef{ID: f.ID.String(), Slug: f.Slug, Name: f.Name}
+	}
+	return out
+}
+
+func searchFeeds(fs []feeds.Feed) []search.Feed {
+	out := make([]search.Feed, len(fs))
+	for i, f := range fs {
+		out[i] = search.Feed{ID: f.ID, Language: f.Language}
+	}
+	return out
+}
+
+// round keeps scores readable: n decimal places.
+func round(x float64, n int) float64 {
+	p := math.Pow(10, float64(n))
+	return math.Round(x*p) / p
+}
