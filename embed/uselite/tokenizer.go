@@ -1,0 +1,190 @@
+package uselite
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf16"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// reservedPieces is the number of leading vocabulary entries (unk, <s>, </s>,
+// three extra ids) that never take part in segmentation.
+const reservedPieces = 6
+
+// unkID is the id of the unknown piece.
+const unkID = 0
+
+// separator replaces every ASCII space and prefixes the text (U+2581, "lower
+// one eighth block"), as SentencePiece does.
+const separator = "\u2581"
+
+// Tokenizer segments text into USE-lite vocabulary ids. It is a faithful port
+// of Tokenizer.encode in @tensorflow-models/universal-sentence-encoder 1.3.3
+// (dist/tokenizer), including its quirks:
+//   - the text is walked in UTF-16 code units, not code points, because the
+//     published build was compiled to ES5 (an emoji is two unknown units,
+//     merged into one unk id);
+//   - a null log-probability in vocab.json counts as 0;
+//   - a lattice cell counts as "unset" while its best score is exactly 0;
+//   - ties go to the later candidate (score >= best);
+//   - the backward pass steps by the UTF-16 length of the chosen piece.
+//
+// A Tokenizer is immutable after construction and safe for concurrent use.
+type Tokenizer struct {
+	root    *trieNode
+	pieceLn []int // UTF-16 length of each vocabulary piece, by id
+}
+
+// trieNode is one UTF-16 code unit of the piece trie.
+type trieNode struct {
+	children map[uint16]*trieNode
+	end      bool
+	score    float64
+	id       int
+}
+
+// NewTokenizer builds a tokenizer from the contents of vocab.json, a JSON
+// array of [piece, logprob] pairs. It returns an error if the JSON is
+// malformed or has fewer than reservedPieces+1 entries.
+func NewTokenizer(vocabJSON []byte) (*Tokenizer, error) {
+	var raw [][2]json.RawMessage
+	if err := json.Unmarshal(vocabJSON, &raw); err != nil {
+		return nil, fmt.Errorf("parse vocabulary: %w", err)
+	}
+	if len(raw) <= reservedPieces {
+		return nil, fmt.Errorf("parse vocabulary: %d entries, want more than %d", len(raw), reservedPieces)
+	}
+	t := &Tokenizer{root: newTrieNode(), pieceLn: make([]int, len(raw))}
+	for i, pair := range raw {
+		var piece string
+		var score *float64 // null in vocab.json: JavaScript adds it as 0
+		if err := json.Unmarshal(pair[0], &piece); err != nil {
+			return nil, fmt.Errorf("parse vocabulary entry %d: %w", i, err)
+		}
+		if err := json.Unmarshal(pair[1], &score); err != nil {
+			return nil, fmt.Errorf("parse vocabulary entry %d: %w", i, err)
+		}
+		units := utf16.Encode([]rune(piece))
+		t.pieceLn[i] = len(units)
+		if i < reservedPieces {
+			continue
+		}
+		if len(units) == 0 {
+			return nil, errors.New("parse vocabulary: empty piece")
+		}
+		s := 0.0
+		if score != nil {
+			s = *score
+		}
+		t.root.insert(units, s, i)
+	}
+	return t, nil
+}
+
+func newTrieNode() *trieNode { return &trieNode{children: map[uint16]*trieNode{}} }
+
+// insert adds a piece; a later duplicate overwrites an earlier one, as in JS.
+func (n *trieNode) insert(units []uint16, score float64, id int) {
+	for _, u := range units {
+		c := n.children[u]
+		if c == nil {
+			c = newTrieNode()
+			n.children[u] = c
+		}
+		n = c
+	}
+	n.end, n.score, n.id = true, score, id
+}
+
+// VocabSize is the number of vocabulary entries, reserved ones included.
+func (t *Tokenizer) VocabSize() int { return len(t.pieceLn) }
+
+// Encode returns the vocabulary ids of text, unclipped (the network reads only
+// the first MaxTokens). An empty text, or one that normalizes to empty, has no
+// ids.
+func (t *Tokenizer) Encode(text string) []int32 {
+	units := preprocess(text)
+	if len(units) == 0 {
+		return []int32{}
+	}
+	words := t.viterbi(units)
+	return t.backtrack(words)
+}
+
+// preprocess applies NFKC, replaces ASCII spaces by the separator and
+// prefixes one, then splits into UTF-16 code units.
+func preprocess(text string) []uint16 {
+	s := norm.NFKC.String(text)
+	if s == "" {
+		return nil
+	}
+	s = separator + strings.ReplaceAll(s, " ", separator)
+	return utf16.Encode([]rune(s))
+}
+
+// viterbi fills the best-scoring last piece ending at each position
+// 0..len(units). Because the lattice edges into endPos are visited in
+// ascending start order, it suffices to process start positions in order and
+// relax forward, keeping the "unset while 0" and ">=" rules of the original.
+func (t *Tokenizer) viterbi(units []uint16) []int {
+	n := len(units)
+	best := make([]float64, n+1)
+	words := make([]int, n+1)
+	// edges[e] lists (start, score, id) reaching e, in ascending start order.
+	type edge struct {
+		start int
+		score float64
+		id    int
+	}
+	edges := make([][]edge, n+1)
+	for i := 0; i < n; i++ {
+		found := false
+		node := t.root.children[units[i]]
+		for j := i; j < n && node != nil; j++ {
+			if node.end {
+				edges[j+1] = append(edges[j+1], edge{i, node.score, node.id})
+				found = true
+			}
+			if j+1 < n {
+				node = node.children[units[j+1]]
+			}
+		}
+		if !found {
+			edges[i+1] = append(edges[i+1], edge{i, 0, unkID})
+		}
+	}
+	for end := 0; end <= n; end++ {
+		for _, e := range edges[end] {
+			score := e.score + best[e.start]
+			if best[end] == 0 || score >= best[end] {
+				best[end] = score
+				words[end] = e.id
+			}
+		}
+	}
+	return words
+}
+
+// backtrack walks the best path from the end, stepping by each piece's
+// UTF-16 length, merges consecutive unknowns and returns ids in text order.
+func (t *Tokenizer) backtrack(words []int) []int32 {
+	var rev []int32
+	for i := len(words) - 1; i > 0; i -= t.pieceLn[words[i]] {
+		rev = append(rev, int32(words[i]))
+	}
+	out := make([]int32, 0, len(rev))
+	prevUnk := false
+	for _, id := range rev {
+		if !(prevUnk && id == unkID) {
+			out = append(out, id)
+		}
+		prevUnk = id == unkID
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
