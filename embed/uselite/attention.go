@@ -43,14 +43,14 @@ func (m *Model) attendHead(a *arena, l *layer, r0, n, h int) {
 
 	packTransposed(&s.keys, k, n, hd, ld)
 	ldS := s.keys.n
-	clear(s.scores[:roundUp(n, tileRows)*ldS])
+	clear(s.scores[:n*ldS])
 	gemm(m.kern, n, q, ld, &s.keys, s.scores, ldS)
 	for i := 0; i < n; i++ {
 		softmax(s.scores[i*ldS : i*ldS+n])
 	}
 
 	s.values.packInto(v, n, hd, ld)
-	clear(s.out[:roundUp(n, tileRows)*hd])
+	clear(s.out[:n*hd])
 	gemm(m.kern, n, s.scores, ldS, &s.values, s.out, hd)
 	for i := 0; i < n; i++ {
 		copy(a.ctx[(r0+i)*l.att+h*hd:(r0+i)*l.att+(h+1)*hd], s.out[i*hd:(i+1)*hd])

@@ -14,6 +14,7 @@ const (
 	tileCols = 16  // columns of C per micro-kernel call (nr), two ymm registers
 	blockK   = 256 // depth of one block: a 256x16 B panel (16 KiB) stays in L1
 	blockM   = 96  // rows of A per block: 96x256 floats (96 KiB) stay in L2
+	smallM   = 48  // up to this many rows, B is streamed without depth blocks
 )
 
 // panels is a K x N matrix stored as N/16 column panels, each K x 16
@@ -57,12 +58,9 @@ func pack(w []float32, k, n int) *panels {
 	return p
 }
 
-// gemm computes C[0:m, 0:b.n] += A[0:m, 0:b.k] · B. m is rounded up to a
-// multiple of tileRows: the caller must provide that many rows in a and c
-// (extra rows produce junk in the extra rows of c only). It panics if the
-// slices are too short, since the kernel itself does not check bounds.
+// gemm computes C[0:m, 0:b.n] += A[0:m, 0:b.k] · B. It panics if the slices
+// are too short, since the kernel itself does not check bounds.
 func gemm(k kernel, m int, a []float32, lda int, b *panels, c []float32, ldc int) {
-	m = roundUp(m, tileRows)
 	if m == 0 || b.k == 0 {
 		return
 	}
@@ -70,37 +68,44 @@ func gemm(k kernel, m int, a []float32, lda int, b *panels, c []float32, ldc int
 		panic(fmt.Sprintf("uselite: gemm operands too short: m=%d k=%d n=%d len(a)=%d lda=%d len(c)=%d ldc=%d",
 			m, b.k, b.n, len(a), lda, len(c), ldc))
 	}
-	for k0 := 0; k0 < b.k; k0 += blockK {
-		kb := min(blockK, b.k-k0)
+	// A short A (a query) stays in L2 whole, and the full-depth panels of B
+	// then form one sequential stream through memory that the prefetcher
+	// follows; a tall A is blocked in depth so that panels stay in L1.
+	depth := blockK
+	if m <= smallM {
+		depth = b.k
+	}
+	for k0 := 0; k0 < b.k; k0 += depth {
+		kb := min(depth, b.k-k0)
 		for i0 := 0; i0 < m; i0 += blockM {
 			i1 := min(i0+blockM, m)
 			for j0 := 0; j0 < b.n; j0 += tileCols {
 				bp := b.data[j0*b.k+k0*tileCols:]
 				for i := i0; i < i1; i += tileRows {
-					k(a[i*lda+k0:], lda, bp, kb, c[i*ldc+j0:], ldc)
+					k(a[i*lda+k0:], lda, bp, kb, c[i*ldc+j0:], ldc, min(tileRows, i1-i))
 				}
 			}
 		}
 	}
 }
 
-// kernel computes the 6x16 tile C[0:6, 0:16] += A[0:6, 0:kb] · P[0:kb, 0:16]
-// where P is a packed panel (row stride 16).
-type kernel func(a []float32, lda int, p []float32, kb int, c []float32, ldc int)
+// kernel computes the tile C[0:rows, 0:16] += A[0:rows, 0:kb] · P[0:kb, 0:16]
+// where P is a packed panel (row stride 16) and rows is 1..tileRows.
+type kernel func(a []float32, lda int, p []float32, kb int, c []float32, ldc, rows int)
 
 // kernelGo is the portable micro-kernel, also the reference in tests.
-func kernelGo(a []float32, lda int, p []float32, kb int, c []float32, ldc int) {
+func kernelGo(a []float32, lda int, p []float32, kb int, c []float32, ldc, rows int) {
 	var acc [tileRows][tileCols]float32
 	for r := 0; r < kb; r++ {
 		prow := p[r*tileCols : r*tileCols+tileCols]
-		for i := range tileRows {
+		for i := range rows {
 			ai := a[i*lda+r]
 			for j, pv := range prow {
 				acc[i][j] += ai * pv
 			}
 		}
 	}
-	for i := range tileRows {
+	for i := range rows {
 		crow := c[i*ldc : i*ldc+tileCols]
 		for j := range crow {
 			crow[j] += acc[i][j]

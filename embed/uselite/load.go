@@ -5,8 +5,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	_ "embed" // SHA256SUMS
-	"encoding/hex"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"

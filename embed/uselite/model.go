@@ -50,20 +50,20 @@ type Model struct {
 // projection of the input widens the residual (resW); Layer_1 is 512 wide
 // throughout and has no resW.
 type layer struct {
-	dIn, att, d     int // input, attention (q/k/v) and output widths
-	headDim         int
-	ln1S, ln1B      []float32
-	qkvW            *panels // [dIn, 3att], query columns pre-scaled
-	qkvB            []float32
-	outW            *panels // [att, d]
-	outB            []float32
-	resW            *panels // [dIn, d] or nil
-	resB            []float32
-	ln2S, ln2B      []float32
-	ff1W            *panels // [d, ffnDim]
-	ff1B            []float32
-	ff2W            *panels // [ffnDim, d]
-	ff2B            []float32
+	dIn, att, d int // input, attention (q/k/v) and output widths
+	headDim     int
+	ln1S, ln1B  []float32
+	qkvW        *panels // [dIn, 3att], query columns pre-scaled
+	qkvB        []float32
+	outW        *panels // [att, d]
+	outB        []float32
+	resW        *panels // [dIn, d] or nil
+	resB        []float32
+	ln2S, ln2B  []float32
+	ff1W        *panels // [d, ffnDim]
+	ff1B        []float32
+	ff2W        *panels // [ffnDim, d]
+	ff2B        []float32
 }
 
 // Load reads model.json, the weight shards and vocab.json from dir, checks
@@ -131,7 +131,7 @@ func loadLayer(w *weightSet, i, dIn, att, d int) layer {
 	l.ln1B = w.get(enc+ln+"bias"+cc, dIn)
 	qkv := w.get(ker+"MultiheadAttention/qkv_transform_single/kernel/part_0", dIn, 3*att)
 	l.qkvB = w.get(enc+"MultiheadAttention/qkv_transform_single/bias"+cc, 3*att)
-	scale := w.get(stk+"MultiheadAttention/mul/y")
+	scale := w.get(stk + "MultiheadAttention/mul/y")
 	out := w.get(ker+"MultiheadAttention/output_transform_single/kernel/part_0", att, d)
 	l.outB = w.get(enc+"MultiheadAttention/output_transform_single/bias"+cc, d)
 	if i == 0 {
