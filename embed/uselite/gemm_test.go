@@ -44,7 +44,7 @@ func TestGemmMatchesNaive(t *testing.T) {
 		for _, sz := range sizes {
 			t.Run(fmt.Sprintf("%s/m%d_k%d_n%d", kn.name, sz.m, sz.k, sz.n), func(t *testing.T) {
 				lda, ldc := sz.k+3, roundUp(sz.n, tileCols)+5 // strides wider than the data
-				rows := sz.m + tileRows // spare rows must stay untouched
+				rows := sz.m + tileRows                       // spare rows must stay untouched
 				a := randSlice(r, sz.m*lda)
 				w := randSlice(r, sz.k*sz.n)
 				c := randSlice(r, rows*ldc)
