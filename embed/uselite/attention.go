@@ -26,7 +26,7 @@ func (m *Model) attention(a *arena, l *layer, b batch) {
 		if n == 0 {
 			continue
 		}
-		for h := 0; h < numHeads; h++ {
+		for h := range numHeads {
 			m.attendHead(a, l, b.start[i], n, h)
 		}
 	}
@@ -45,14 +45,14 @@ func (m *Model) attendHead(a *arena, l *layer, r0, n, h int) {
 	ldS := s.keys.n
 	clear(s.scores[:n*ldS])
 	gemm(m.kern, n, q, ld, &s.keys, s.scores, ldS)
-	for i := 0; i < n; i++ {
+	for i := range n {
 		softmax(s.scores[i*ldS : i*ldS+n])
 	}
 
 	s.values.packInto(v, n, hd, ld)
 	clear(s.out[:n*hd])
 	gemm(m.kern, n, s.scores, ldS, &s.values, s.out, hd)
-	for i := 0; i < n; i++ {
+	for i := range n {
 		copy(a.ctx[(r0+i)*l.att+h*hd:(r0+i)*l.att+(h+1)*hd], s.out[i*hd:(i+1)*hd])
 	}
 }
@@ -68,9 +68,9 @@ func packTransposed(p *panels, src []float32, n, k, ld int) {
 	p.data = p.data[:size]
 	for j0 := 0; j0 < p.n; j0 += tileCols {
 		dst := p.data[j0*k : (j0+tileCols)*k]
-		for c := 0; c < tileCols; c++ {
+		for c := range tileCols {
 			if j0+c >= n {
-				for r := 0; r < k; r++ {
+				for r := range k {
 					dst[r*tileCols+c] = 0
 				}
 				continue

@@ -38,7 +38,7 @@ func (p *panels) packInto(w []float32, k, n, ldw int) {
 	p.data = p.data[:size]
 	for j0 := 0; j0 < p.n; j0 += tileCols {
 		dst := p.data[j0*k : (j0+tileCols)*k]
-		for r := 0; r < k; r++ {
+		for r := range k {
 			row := dst[r*tileCols : (r+1)*tileCols]
 			for c := range row {
 				if j0+c < n {
@@ -96,7 +96,7 @@ type kernel func(a []float32, lda int, p []float32, kb int, c []float32, ldc, ro
 // kernelGo is the portable micro-kernel, also the reference in tests.
 func kernelGo(a []float32, lda int, p []float32, kb int, c []float32, ldc, rows int) {
 	var acc [tileRows][tileCols]float32
-	for r := 0; r < kb; r++ {
+	for r := range kb {
 		prow := p[r*tileCols : r*tileCols+tileCols]
 		for i := range rows {
 			ai := a[i*lda+r]

@@ -9,10 +9,10 @@ import (
 
 // naiveGemm is the reference: C[m,n] += A[m,k]·W[k,n], W row-major.
 func naiveGemm(m, k, n int, a []float32, lda int, w []float32, c []float32, ldc int) {
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
+	for i := range m {
+		for j := range n {
 			var s float64
-			for r := 0; r < k; r++ {
+			for r := range k {
 				s += float64(a[i*lda+r]) * float64(w[r*n+j])
 			}
 			c[i*ldc+j] += float32(s)
@@ -51,8 +51,8 @@ func TestGemmMatchesNaive(t *testing.T) {
 				want := append([]float32(nil), c...)
 				naiveGemm(sz.m, sz.k, sz.n, a, lda, w, want, ldc)
 				gemm(kn.k, sz.m, a, lda, pack(w, sz.k, sz.n), c, ldc)
-				for i := 0; i < rows; i++ {
-					for j := 0; j < ldc; j++ {
+				for i := range rows {
+					for j := range ldc {
 						got, want := c[i*ldc+j], want[i*ldc+j]
 						if math.Abs(float64(got-want)) > 1e-4*math.Sqrt(float64(sz.k))+1e-5 {
 							t.Fatalf("C[%d,%d]: got %v, want %v", i, j, got, want)

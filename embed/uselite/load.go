@@ -2,7 +2,6 @@ package uselite
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	_ "embed" // SHA256SUMS
 	"encoding/binary"
@@ -94,15 +93,18 @@ func readTensors(files map[string][]byte) (map[string]tensor, error) {
 	}
 	out := map[string]tensor{}
 	for _, group := range gm.WeightsManifest {
-		var buf bytes.Buffer
+		size := 0
 		for _, p := range group.Paths {
 			b, ok := files[p]
 			if !ok {
 				return nil, fmt.Errorf("%w: shard %s not in SHA256SUMS", ErrModelFiles, p)
 			}
-			buf.Write(b)
+			size += len(b)
 		}
-		data := buf.Bytes()
+		data := make([]byte, 0, size)
+		for _, p := range group.Paths {
+			data = append(data, files[p]...)
+		}
 		off := 0
 		for _, w := range group.Weights {
 			n := 1

@@ -162,12 +162,12 @@ func loadLayer(w *weightSet, i, dIn, att, d int) layer {
 func scaledQKV(w, b []float32, dIn, d int, scale float32) (*panels, []float32) {
 	w2 := append([]float32(nil), w...)
 	b2 := append([]float32(nil), b...)
-	for r := 0; r < dIn; r++ {
-		for c := 0; c < d; c++ {
+	for r := range dIn {
+		for c := range d {
 			w2[r*3*d+c] *= scale
 		}
 	}
-	for c := 0; c < d; c++ {
+	for c := range d {
 		b2[c] *= scale
 	}
 	return pack(w2, dIn, 3*d), b2
@@ -179,7 +179,7 @@ func scaledQKV(w, b []float32, dIn, d int, scale float32) (*panels, []float32) {
 func timingSignal(inv []float32) []float32 {
 	half := len(inv)
 	out := make([]float32, MaxTokens*2*half)
-	for p := 0; p < MaxTokens; p++ {
+	for p := range MaxTokens {
 		row := out[p*2*half : (p+1)*2*half]
 		for i, f := range inv {
 			angle := float64(float32(p) * f)

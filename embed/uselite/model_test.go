@@ -141,7 +141,7 @@ func copyModel(t *testing.T) string {
 
 func TestLoadErrors(t *testing.T) {
 	tests := []struct {
-		name  string
+		name   string
 		damage func(t *testing.T, dir string)
 	}{
 		{"missing directory", func(t *testing.T, dir string) { os.RemoveAll(dir) }},

@@ -140,7 +140,7 @@ func (m *Model) pool(a *arena, b batch, dst [][]float32) {
 
 // layerNorm writes LN(src) for t rows of width w into dst (same width).
 func layerNorm(dst, src []float32, t, w int, scale, bias []float32) {
-	for i := 0; i < t; i++ {
+	for i := range t {
 		x := src[i*w : (i+1)*w]
 		y := dst[i*w : (i+1)*w]
 		var sum float32
@@ -163,7 +163,7 @@ func layerNorm(dst, src []float32, t, w int, scale, bias []float32) {
 // fillRows sets each of t rows of dst (width len(bias)) to bias.
 func fillRows(dst []float32, t int, bias []float32) {
 	w := len(bias)
-	for i := 0; i < t; i++ {
+	for i := range t {
 		copy(dst[i*w:(i+1)*w], bias)
 	}
 }
@@ -171,7 +171,7 @@ func fillRows(dst []float32, t int, bias []float32) {
 // addRows adds bias to each of t rows of dst (width len(bias)).
 func addRows(dst []float32, t int, bias []float32) {
 	w := len(bias)
-	for i := 0; i < t; i++ {
+	for i := range t {
 		row := dst[i*w : (i+1)*w]
 		for j, b := range bias {
 			row[j] += b

@@ -140,7 +140,7 @@ func (t *Tokenizer) viterbi(units []uint16) []int {
 		id    int
 	}
 	edges := make([][]edge, n+1)
-	for i := 0; i < n; i++ {
+	for i := range n {
 		found := false
 		node := t.root.children[units[i]]
 		for j := i; j < n && node != nil; j++ {
