@@ -34,16 +34,46 @@ const separator = "\u2581"
 //
 // A Tokenizer is immutable after construction and safe for concurrent use.
 type Tokenizer struct {
-	root    *trieNode
+	trie    trie
 	pieceLn []int // UTF-16 length of each vocabulary piece, by id
 }
 
-// trieNode is one UTF-16 code unit of the piece trie.
+// trie holds the pieces by UTF-16 code unit. Node 0 is the root; the child
+// of node n for unit u is edges[n<<16|u]. One flat map keeps the 8000-piece
+// trie under a megabyte.
+type trie struct {
+	nodes []trieNode
+	edges map[uint64]int32
+}
+
+// trieNode ends a piece when id > 0 (reserved ids are never inserted).
 type trieNode struct {
-	children map[uint16]*trieNode
-	end      bool
-	score    float64
-	id       int
+	score float64
+	id    int
+}
+
+// child returns the child of node n for unit u, or -1.
+func (t *trie) child(n int32, u uint16) int32 {
+	c, ok := t.edges[uint64(n)<<16|uint64(u)]
+	if !ok {
+		return -1
+	}
+	return c
+}
+
+// insert adds a piece; a later duplicate overwrites an earlier one, as in JS.
+func (t *trie) insert(units []uint16, score float64, id int) {
+	n := int32(0)
+	for _, u := range units {
+		c := t.child(n, u)
+		if c < 0 {
+			c = int32(len(t.nodes))
+			t.nodes = append(t.nodes, trieNode{})
+			t.edges[uint64(n)<<16|uint64(u)] = c
+		}
+		n = c
+	}
+	t.nodes[n] = trieNode{score: score, id: id}
 }
 
 // NewTokenizer builds a tokenizer from the contents of vocab.json, a JSON
@@ -57,7 +87,10 @@ func NewTokenizer(vocabJSON []byte) (*Tokenizer, error) {
 	if len(raw) <= reservedPieces {
 		return nil, fmt.Errorf("parse vocabulary: %d entries, want more than %d", len(raw), reservedPieces)
 	}
-	t := &Tokenizer{root: newTrieNode(), pieceLn: make([]int, len(raw))}
+	t := &Tokenizer{
+		trie:    trie{nodes: make([]trieNode, 1, 4*len(raw)), edges: make(map[uint64]int32, 4*len(raw))},
+		pieceLn: make([]int, len(raw)),
+	}
 	for i, pair := range raw {
 		var piece string
 		var score *float64 // null in vocab.json: JavaScript adds it as 0
@@ -79,24 +112,9 @@ func NewTokenizer(vocabJSON []byte) (*Tokenizer, error) {
 		if score != nil {
 			s = *score
 		}
-		t.root.insert(units, s, i)
+		t.trie.insert(units, s, i)
 	}
 	return t, nil
-}
-
-func newTrieNode() *trieNode { return &trieNode{children: map[uint16]*trieNode{}} }
-
-// insert adds a piece; a later duplicate overwrites an earlier one, as in JS.
-func (n *trieNode) insert(units []uint16, score float64, id int) {
-	for _, u := range units {
-		c := n.children[u]
-		if c == nil {
-			c = newTrieNode()
-			n.children[u] = c
-		}
-		n = c
-	}
-	n.end, n.score, n.id = true, score, id
 }
 
 // VocabSize is the number of vocabulary entries, reserved ones included.
@@ -142,14 +160,14 @@ func (t *Tokenizer) viterbi(units []uint16) []int {
 	edges := make([][]edge, n+1)
 	for i := range n {
 		found := false
-		node := t.root.children[units[i]]
-		for j := i; j < n && node != nil; j++ {
-			if node.end {
-				edges[j+1] = append(edges[j+1], edge{i, node.score, node.id})
+		node := t.trie.child(0, units[i])
+		for j := i; j < n && node >= 0; j++ {
+			if nd := t.trie.nodes[node]; nd.id > 0 {
+				edges[j+1] = append(edges[j+1], edge{i, nd.score, nd.id})
 				found = true
 			}
 			if j+1 < n {
-				node = node.children[units[j+1]]
+				node = t.trie.child(node, units[j+1])
 			}
 		}
 		if !found {
