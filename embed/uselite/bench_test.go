@@ -75,3 +75,20 @@ func BenchmarkBulk(b *testing.B) {
 	b.ReportMetric(float64(tokens)/float64(len(docs)), "tokens/doc")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
 }
+
+// BenchmarkLoad reports the load time and the heap the loaded model keeps.
+func BenchmarkLoad(b *testing.B) {
+	var heap float64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		m := loadModel(b)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap = float64(after.HeapInuse-before.HeapInuse) / (1 << 20)
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(heap, "heap-MiB")
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/load")
+}

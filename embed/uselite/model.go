@@ -1,12 +1,3 @@
-// Package uselite is kapi's offline embedding model: a pure-Go port of
-// Google's Universal Sentence Encoder Lite (Apache-2.0) as published for
-// TensorFlow.js, reading the model files fetched by .ci/fetch-model.
-//
-// It owns the SentencePiece tokenizer, the two-layer transformer and the
-// matrix kernels that run it (AVX2/FMA assembly on amd64, portable Go
-// elsewhere or with the purego build tag). Its output reproduces the TF.js
-// runtime (cosine > 0.999, see testdata/). It imports only embed from kapi
-// and must not import any other kapi package.
 package uselite
 
 import (
