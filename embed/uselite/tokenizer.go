@@ -143,27 +143,27 @@ func preprocess(text string) []uint16 {
 	return utf16.Encode([]rune(s))
 }
 
-// viterbi fills the best-scoring last piece ending at each position
-// 0..len(units). Because the lattice edges into endPos are visited in
-// ascending start order, it suffices to process start positions in order and
-// relax forward, keeping the "unset while 0" and ">=" rules of the original.
+// viterbi returns the id of the best-scoring last piece ending at each
+// position 0..len(units). The original builds the whole lattice, then visits
+// the edges into each end position in ascending start order; relaxing the
+// edges forward while walking the start positions in order visits them in
+// the same order, with best[start] already final, so it needs no lattice.
+// A start with no piece gets a zero-score unknown edge of length one.
 func (t *Tokenizer) viterbi(units []uint16) []int {
 	n := len(units)
 	best := make([]float64, n+1)
 	words := make([]int, n+1)
-	// edges[e] lists (start, score, id) reaching e, in ascending start order.
-	type edge struct {
-		start int
-		score float64
-		id    int
+	relax := func(end int, score float64, id int) {
+		if best[end] == 0 || score >= best[end] { // 0 means unset, as in JS
+			best[end], words[end] = score, id
+		}
 	}
-	edges := make([][]edge, n+1)
-	for i := range n {
+	for i := 0; i < n; i++ {
 		found := false
 		node := t.trie.child(0, units[i])
 		for j := i; j < n && node >= 0; j++ {
 			if nd := t.trie.nodes[node]; nd.id > 0 {
-				edges[j+1] = append(edges[j+1], edge{i, nd.score, nd.id})
+				relax(j+1, nd.score+best[i], nd.id)
 				found = true
 			}
 			if j+1 < n {
@@ -171,16 +171,7 @@ func (t *Tokenizer) viterbi(units []uint16) []int {
 			}
 		}
 		if !found {
-			edges[i+1] = append(edges[i+1], edge{i, 0, unkID})
-		}
-	}
-	for end := 0; end <= n; end++ {
-		for _, e := range edges[end] {
-			score := e.score + best[e.start]
-			if best[end] == 0 || score >= best[end] {
-				best[end] = score
-				words[end] = e.id
-			}
+			relax(i+1, best[i], unkID)
 		}
 	}
 	return words
