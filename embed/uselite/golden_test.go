@@ -79,6 +79,31 @@ func TestTokenizerGolden(t *testing.T) {
 	}
 }
 
+// TestTokenizerManyTFJS compares token ids with the TF.js tokenizer on 408
+// generated strings (testdata/gen_tokens_tfjs.js).
+func TestTokenizerManyTFJS(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "tokens_tfjs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Texts    []string  `json:"texts"`
+		TokenIDs [][]int32 `json:"token_ids"`
+	}
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Texts) == 0 || len(g.Texts) != len(g.TokenIDs) {
+		t.Fatalf("tokens_tfjs.json: %d texts, %d id lists", len(g.Texts), len(g.TokenIDs))
+	}
+	tok := loadModel(t).Tokenizer()
+	for i, s := range g.Texts {
+		if got, want := tok.Encode(s), g.TokenIDs[i]; !slices.Equal(got, want) {
+			t.Errorf("Encode(%q):\n got %v\nwant %v", s, got, want)
+		}
+	}
+}
+
 func TestEmbedGolden(t *testing.T) {
 	const minCos = 0.999
 	m := loadModel(t)

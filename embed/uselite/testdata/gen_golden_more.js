@@ -1,3 +1,10 @@
+// Reference vectors for the Go port (golden_more_tfjs.json): a copy of
+// /work/shared/models/use-lite/gen_golden_tfjs.js with more sentences (long,
+// unicode, emoji, punctuation-only, empty). In a scratch folder:
+//   npm install --legacy-peer-deps @tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs-backend-cpu@4.22.0 \
+//     @tensorflow/tfjs-converter@4.22.0 @tensorflow-models/universal-sentence-encoder@1.3.3
+//   node gen_golden_more.js MODEL_DIR golden_more_tfjs.json
+// The empty sentence is not last: a trailing empty text would get no output row.
 const tf = require('@tensorflow/tfjs-core');
 require('@tensorflow/tfjs-backend-cpu');
 const conv = require('@tensorflow/tfjs-converter');
