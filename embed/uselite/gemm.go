@@ -81,12 +81,24 @@ func gemm(k kernel, m int, a []float32, lda int, b *panels, c []float32, ldc int
 			i1 := min(i0+blockM, m)
 			for j0 := 0; j0 < b.n; j0 += tileCols {
 				bp := b.data[j0*b.k+k0*tileCols:]
-				for i := i0; i < i1; i += tileRows {
-					k(a[i*lda+k0:], lda, bp, kb, c[i*ldc+j0:], ldc, min(tileRows, i1-i))
+				for i := i0; i < i1; {
+					h := tileHeight(i1 - i)
+					k(a[i*lda+k0:], lda, bp, kb, c[i*ldc+j0:], ldc, h)
+					i += h
 				}
 			}
 		}
 	}
+}
+
+// tileHeight returns the height of the next tile when rest rows remain. A
+// tile of 1-3 rows has too few accumulators to hide the FMA latency, so the
+// last 7-9 rows are split into two tiles of 3-5 rows instead of 6 + 1-3.
+func tileHeight(rest int) int {
+	if rest > tileRows && rest < tileRows+4 {
+		return (rest + 1) / 2
+	}
+	return min(tileRows, rest)
 }
 
 // kernel computes the tile C[0:rows, 0:16] += A[0:rows, 0:kb] · P[0:kb, 0:16]
