@@ -3,6 +3,6 @@ module github.com/kapi-project/kapi
 go 1.26.0
 
 require (
-	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/text v0.43.0 // indirect
+	golang.org/x/sys v0.49.0
+	golang.org/x/text v0.43.0
 )
