@@ -45,16 +45,17 @@ type tensor struct {
 	data  []float32
 }
 
-// parseChecksums returns file name -> hex digest.
-func parseChecksums() (map[string]string, error) {
-	sums := map[string]string{}
+// checksum is one line of SHA256SUMS.
+type checksum struct{ sum, name string }
+
+// parseChecksums returns the lines of the embedded SHA256SUMS, in order.
+func parseChecksums() ([]checksum, error) {
+	var sums []checksum
 	sc := bufio.NewScanner(strings.NewReader(checksums))
 	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) != 2 {
-			continue
+		if f := strings.Fields(sc.Text()); len(f) == 2 {
+			sums = append(sums, checksum{sum: f[0], name: f[1]})
 		}
-		sums[f[1]] = f[0]
 	}
 	if len(sums) == 0 {
 		return nil, errors.New("embedded SHA256SUMS is empty")
@@ -69,17 +70,20 @@ func readVerified(dir string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("%w: model directory: %w; %s", ErrModelFiles, err, fetchHint)
+	}
 	files := make(map[string][]byte, len(sums))
-	for name, want := range sums {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+	for _, c := range sums {
+		path := filepath.Join(dir, c.name)
+		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w; %s", ErrModelFiles, err, fetchHint)
 		}
-		got := sha256.Sum256(b)
-		if hex.EncodeToString(got[:]) != want {
-			return nil, fmt.Errorf("%w: %s: checksum mismatch; %s", ErrModelFiles, filepath.Join(dir, name), fetchHint)
+		if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != c.sum {
+			return nil, fmt.Errorf("%w: %s: checksum mismatch; %s", ErrModelFiles, path, fetchHint)
 		}
-		files[name] = b
+		files[c.name] = b
 	}
 	return files, nil
 }

@@ -127,7 +127,8 @@ func copyModel(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name := range sums {
+	for _, c := range sums {
+		name := c.name
 		b, err := os.ReadFile(filepath.Join(modelDir(), name))
 		if err != nil {
 			t.Fatal(err)
