@@ -57,8 +57,9 @@ func (m *Model) EmbedDocuments(ctx context.Context, docs []embed.Document) ([][]
 		seqs[i] = m.tok.Encode(DocumentText(d))
 		out[i] = flat[i*Dims : (i+1)*Dims : (i+1)*Dims]
 	}
-	chunks := splitBatches(seqs, maxBatchTokens)
-	workers := min(runtime.GOMAXPROCS(0), len(chunks))
+	procs := runtime.GOMAXPROCS(0)
+	chunks := splitBatches(seqs, batchLimit(seqs, procs))
+	workers := min(procs, len(chunks))
 	next := make(chan [2]int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -81,6 +82,16 @@ func (m *Model) EmbedDocuments(ctx context.Context, docs []embed.Document) ([][]
 		return nil, fmt.Errorf("use-lite embed %d documents: %w", len(docs), err)
 	}
 	return out, nil
+}
+
+// batchLimit is the token budget of one batch: maxBatchTokens, or less when
+// the documents would otherwise not give every one of procs workers a batch.
+func batchLimit(seqs [][]int32, procs int) int {
+	total := 0
+	for _, s := range seqs {
+		total += min(len(s), MaxTokens)
+	}
+	return max(1, min(maxBatchTokens, (total+procs-1)/procs))
 }
 
 // splitBatches cuts seqs into consecutive [from, to) ranges of at most

@@ -208,6 +208,34 @@ func TestSplitBatches(t *testing.T) {
 	}
 }
 
+func TestBatchLimit(t *testing.T) {
+	seqs := func(lens ...int) [][]int32 {
+		out := make([][]int32, len(lens))
+		for i, n := range lens {
+			out[i] = make([]int32, n)
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		seqs  [][]int32
+		procs int
+		want  int
+	}{
+		{"no documents", nil, 2, 1},
+		{"few documents share the workers", seqs(100, 100, 100), 2, 150},
+		{"clipped lengths count", seqs(1000, 1000), 2, MaxTokens},
+		{"capped at maxBatchTokens", seqs(128, 128, 128, 128, 128, 128, 128, 128, 128, 128), 2, maxBatchTokens},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := batchLimit(tt.seqs, tt.procs); got != tt.want {
+				t.Errorf("batchLimit: got %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestModelMemory reports the heap the loaded model keeps and the load time.
 func TestModelMemory(t *testing.T) {
 	var before, after runtime.MemStats
