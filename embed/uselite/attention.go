@@ -2,16 +2,13 @@ package uselite
 
 import "math"
 
-// maxTileRows is MaxTokens rounded up to whole kernel tiles.
-const maxTileRows = (MaxTokens + tileRows - 1) / tileRows * tileRows
-
 // attScratch is the per-head working memory of self-attention for one
 // sequence of at most MaxTokens tokens.
 type attScratch struct {
 	keys   panels    // K_h transposed and packed: [headDim, n]
 	values panels    // V_h packed: [n, headDim]
-	scores []float32 // [maxTileRows, MaxTokens]: Q_h·K_hᵀ, then softmax
-	out    []float32 // [maxTileRows, headDim]: scores·V_h
+	scores []float32 // [MaxTokens, MaxTokens]: Q_h·K_hᵀ, then softmax
+	out    []float32 // [MaxTokens, headDim]: scores·V_h
 }
 
 // attention computes multi-head self-attention for every sequence of b from
@@ -19,8 +16,8 @@ type attScratch struct {
 // attend to each other and a sequence has no padding, so no mask is needed.
 func (m *Model) attention(a *arena, l *layer, b batch) {
 	s := &a.att
-	s.scores = grow(s.scores, maxTileRows*MaxTokens)
-	s.out = grow(s.out, maxTileRows*(modelDim/numHeads))
+	s.scores = grow(s.scores, MaxTokens*MaxTokens)
+	s.out = grow(s.out, MaxTokens*(modelDim/numHeads))
 	for i, ids := range b.ids {
 		n := len(ids)
 		if n == 0 {

@@ -4,9 +4,8 @@ import "math"
 
 // arena is the scratch memory of one forward pass over a batch: every
 // activation matrix holds one row per token of the batch (all sequences
-// packed one after another) plus tileRows spare rows for the kernel's tile
-// padding. Arenas are pooled and grow to the largest batch seen, so a
-// steady-state pass allocates nothing.
+// packed one after another). Arenas are pooled and grow to the largest batch
+// seen, so a steady-state pass allocates no activations.
 type arena struct {
 	x, ln, qkv, ctx, h, ff []float32
 	pooled, out            []float32
@@ -23,15 +22,14 @@ func grow(s []float32, n int) []float32 {
 
 // fit sizes the arena for t tokens in s sequences.
 func (a *arena) fit(t, s int) {
-	rows := t + tileRows
-	a.x = grow(a.x, rows*embedDim)
-	a.ln = grow(a.ln, rows*modelDim)
-	a.qkv = grow(a.qkv, rows*3*modelDim)
-	a.ctx = grow(a.ctx, rows*modelDim)
-	a.h = grow(a.h, rows*modelDim)
-	a.ff = grow(a.ff, rows*ffnDim)
-	a.pooled = grow(a.pooled, (s+tileRows)*modelDim)
-	a.out = grow(a.out, (s+tileRows)*Dims)
+	a.x = grow(a.x, t*embedDim)
+	a.ln = grow(a.ln, t*modelDim)
+	a.qkv = grow(a.qkv, t*3*modelDim)
+	a.ctx = grow(a.ctx, t*modelDim)
+	a.h = grow(a.h, t*modelDim)
+	a.ff = grow(a.ff, t*ffnDim)
+	a.pooled = grow(a.pooled, s*modelDim)
+	a.out = grow(a.out, s*Dims)
 }
 
 // batch is the token layout of one forward pass.
