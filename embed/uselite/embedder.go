@@ -10,7 +10,7 @@ import (
 )
 
 // maxBatchTokens bounds the tokens of one forward pass, keeping an arena's
-// activations (~26 KiB per token) within a few MiB.
+// activations (19 KiB per token) within 10 MiB.
 const maxBatchTokens = 512
 
 // EmbedQuery embeds one text (USE-lite is symmetric: queries and documents go

@@ -3,7 +3,6 @@ package uselite
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"sync"
 
 	"github.com/kapi-project/kapi/embed"
@@ -73,7 +72,7 @@ func Load(dir string) (*Model, error) {
 	}
 	tensors, err := readTensors(files)
 	if err != nil {
-		return nil, fmt.Errorf("load use-lite from %s: %w", filepath.Clean(dir), err)
+		return nil, fmt.Errorf("load use-lite from %s: %w", dir, err)
 	}
 	m, err := build(tok, &weightSet{byName: tensors})
 	if err != nil {
