@@ -138,24 +138,41 @@ func (m *Model) pool(a *arena, b batch, dst [][]float32) {
 
 // layerNorm writes LN(src) for t rows of width w into dst (same width).
 func layerNorm(dst, src []float32, t, w int, scale, bias []float32) {
-	for i := range t {
+	for i := 0; i < t; i++ {
 		x := src[i*w : (i+1)*w]
 		y := dst[i*w : (i+1)*w]
-		var sum float32
-		for _, v := range x {
-			sum += v
-		}
-		mean := sum / float32(w)
-		var sq float32
-		for _, v := range x {
-			d := v - mean
-			sq += d * d
-		}
-		r := float32(1 / math.Sqrt(float64(sq/float32(w)+lnEps)))
+		mean := sum8(x) / float32(w)
+		r := float32(1 / math.Sqrt(float64(sqDev8(x, mean)/float32(w)+lnEps)))
 		for j, v := range x {
 			y[j] = scale[j]*r*(v-mean) + bias[j]
 		}
 	}
+}
+
+// sum8 returns the sum of x with eight partial sums, so that the additions
+// do not wait on each other. len(x) must be a multiple of 8.
+func sum8(x []float32) float32 {
+	var s [8]float32
+	for i := 0; i+8 <= len(x); i += 8 {
+		v := x[i : i+8 : i+8]
+		for j := range s {
+			s[j] += v[j]
+		}
+	}
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+}
+
+// sqDev8 returns the sum of (x - mean)² like sum8.
+func sqDev8(x []float32, mean float32) float32 {
+	var s [8]float32
+	for i := 0; i+8 <= len(x); i += 8 {
+		v := x[i : i+8 : i+8]
+		for j := range s {
+			d := v[j] - mean
+			s[j] += d * d
+		}
+	}
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
 }
 
 // fillRows sets each of t rows of dst (width len(bias)) to bias.
@@ -177,11 +194,10 @@ func addRows(dst []float32, t int, bias []float32) {
 	}
 }
 
-// relu clamps negative values to zero in place.
+// relu clamps negative values to zero in place, without branches (about
+// half the values are negative, so a branch would mispredict constantly).
 func relu(x []float32) {
 	for i, v := range x {
-		if v < 0 {
-			x[i] = 0
-		}
+		x[i] = max(v, 0)
 	}
 }
