@@ -56,3 +56,26 @@ func TestNewTokenizerErrors(t *testing.T) {
 		})
 	}
 }
+
+// FuzzEncode checks that any input, invalid UTF-8 included, tokenizes
+// without panicking into ids of the vocabulary with no two unknowns in a row.
+func FuzzEncode(f *testing.F) {
+	tok, err := NewTokenizer([]byte(miniVocab))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"", "a", "ab b", "\xff\xfe", "a🍕:", "\u2581", "ﬁ\u00a0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ids := tok.Encode(s)
+		for i, id := range ids {
+			if id < 0 || int(id) >= tok.VocabSize() {
+				t.Fatalf("Encode(%q): id %d out of range", s, id)
+			}
+			if i > 0 && id == unkID && ids[i-1] == unkID {
+				t.Fatalf("Encode(%q): consecutive unknowns in %v", s, ids)
+			}
+		}
+	})
+}
