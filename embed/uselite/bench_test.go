@@ -73,7 +73,6 @@ func BenchmarkBulk(b *testing.B) {
 	}
 	b.ReportMetric(float64(tokens*b.N)/b.Elapsed().Seconds(), "tokens/s")
 	b.ReportMetric(float64(tokens)/float64(len(docs)), "tokens/doc")
-	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
 }
 
 // BenchmarkLoad reports the load time and the heap the loaded model keeps.

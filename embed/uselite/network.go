@@ -14,20 +14,30 @@ type arena struct {
 
 // grow returns s with length n, reusing its storage when large enough.
 func grow(s []float32, n int) []float32 {
+	return growCap(s, n, n)
+}
+
+// growCap is grow allocating capacity c >= n when s is too small.
+func growCap(s []float32, n, c int) []float32 {
 	if cap(s) < n {
-		return make([]float32, n)
+		return make([]float32, n, c)
 	}
 	return s[:n]
 }
 
+// arenaStep is the granularity, in tokens, of arena growth: batches of
+// varying sizes then rarely reallocate.
+const arenaStep = 64
+
 // fit sizes the arena for t tokens in s sequences.
 func (a *arena) fit(t, s int) {
-	a.x = grow(a.x, t*embedDim)
-	a.ln = grow(a.ln, t*modelDim)
-	a.qkv = grow(a.qkv, t*3*modelDim)
-	a.ctx = grow(a.ctx, t*modelDim)
-	a.h = grow(a.h, t*modelDim)
-	a.ff = grow(a.ff, t*ffnDim)
+	c := roundUp(t, arenaStep)
+	a.x = growCap(a.x, t*embedDim, c*embedDim)
+	a.ln = growCap(a.ln, t*modelDim, c*modelDim)
+	a.qkv = growCap(a.qkv, t*3*modelDim, c*3*modelDim)
+	a.ctx = growCap(a.ctx, t*modelDim, c*modelDim)
+	a.h = growCap(a.h, t*modelDim, c*modelDim)
+	a.ff = growCap(a.ff, t*ffnDim, c*ffnDim)
 	a.pooled = grow(a.pooled, s*modelDim)
 	a.out = grow(a.out, s*Dims)
 }
