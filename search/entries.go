@@ -176,3 +176,23 @@ func (e *Engine) DistinctCategories(ctx context.Context, feeds []uuid.UUID) (int
 	}
 	return n, nil
 }
+
+const describeSQL = `
+INSERT INTO feed_categories (feed_id, category, description)
+SELECT $1, c, d FROM unnest($2::text[], $3::text[]) AS t (c, d)
+ON CONFLICT (feed_id, category) DO UPDATE SET description = excluded.description`
+
+// DescribeCategories sets the descriptions of a feed's categories (names are
+// normalised as entries' are).
+func (e *Engine) DescribeCategories(ctx context.Context, feedID uuid.UUID, descriptions map[string]string) error {
+	var names, texts []string
+	for name, text := range descriptions {
+		if c := NormaliseCategory(name); c != "" {
+			names, texts = append(names, c), append(texts, text)
+		}
+	}
+	if _, err := e.pool.Exec(ctx, describeSQL, feedID, names, texts); err != nil {
+		return fmt.Errorf("describe categories: %w", err)
+	}
+	return nil
+}

@@ -14,7 +14,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/kapi-project/kapi/embed"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/search"
 )
@@ -191,9 +190,4 @@ func (in ingester) progress(path string, total int) *progressbar.ProgressBar {
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(in.stderr) }),
 	)
-}
-
-// newEmbedder builds the configured document embedder.
-func newEmbedder(ctx context.Context, cfg Config, logger *slog.Logger) (embed.Embedder, error) {
-	return nil, errors.New("no embedder yet")
 }

@@ -21,6 +21,7 @@ const usage = `kapi: a self-hostable knowledge API
 Usage:
   kapi serve [--no-migrate]   run the API (migrates first unless told not to)
   kapi migrate                apply pending migrations and exit
+  kapi demo                   seed a demo account, feeds and entries; print a live key
   kapi feeds create --slug S --name N [--description D] [--licensor L] [--language english]
   kapi feeds update --feed S --status published|archived|suspended
   kapi subscriptions add|remove --account ID --feed S

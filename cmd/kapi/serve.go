@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/kapi-project/kapi/cmd/kapi/rest"
+	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/migrations"
+	"github.com/kapi-project/kapi/search"
 )
 
 // HTTP server timeouts: bound every phase of a request so a slow or idle client
@@ -43,7 +45,16 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	}
 	defer pool.Close()
 
-	api := rest.New(rest.Deps{DB: pool, Logger: logger, Version: version})
+	embedder, err := newEmbedder(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	queries, err := withQueryCache(embedder, cfg, nil, logger)
+	if err != nil {
+		return err
+	}
+	api := rest.New(rest.Deps{DB: pool, Catalog: feeds.New(pool), Engine: search.New(pool, queries),
+		Logger: logger, Version: version})
 	return serveHTTP(ctx, cfg, logger, api.Handler())
 }
 
