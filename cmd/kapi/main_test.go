@@ -84,7 +84,8 @@ func TestConcurrentMigrateCommands(t *testing.T) {
 
 func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	t.Parallel()
-	env := envOf(map[string]string{"DATABASE_URL": pgtest.NewDatabase(t), "KAPI_ADDR": "127.0.0.1:0"})
+	env := envOf(map[string]string{"DATABASE_URL": pgtest.NewDatabase(t), "KAPI_ADDR": "127.0.0.1:0",
+		"KAPI_MODEL_DIR": "../../models/use-lite"})
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan int, 1)
