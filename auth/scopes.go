@@ -5,6 +5,9 @@ import (
 	"strings"
 )
 
+// KnownScopes returns the scopes of API.md §1, without wildcards.
+func KnownScopes() []string { return knownScopes[:] }
+
 // The scopes of API.md §1. "*" grants everything; "resource:*" every action on a
 // resource.
 var knownScopes = [...]string{
@@ -34,14 +37,16 @@ func ValidateScopes(scopes []string) error {
 		return fmt.Errorf("%w: at least one scope is needed", ErrInvalid)
 	}
 	for _, s := range scopes {
-		if !validScope(s) {
+		if !ValidScope(s) {
 			return fmt.Errorf("%w: unknown scope %q", ErrInvalid, s)
 		}
 	}
 	return nil
 }
 
-func validScope(s string) bool {
+// ValidScope reports whether s is a known scope, "*", or "resource:*" for a
+// known resource.
+func ValidScope(s string) bool {
 	if s == "*" {
 		return true
 	}

@@ -11,8 +11,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kapi-project/kapi/auth"
 )
 
 // Body size limits (API.md §4).
@@ -26,12 +29,26 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Deps is what the HTTP surface needs from the rest of kapi.
+// Deps is what the HTTP surface needs from the rest of kapi. Keys, Limiter and
+// Quota are required by every authenticated route.
 type Deps struct {
 	DB      Pinger
 	Logger  *slog.Logger
 	Version string
+
+	Keys    *auth.Keys    // verifies Bearer keys; GET/POST/DELETE /keys
+	Limiter *auth.Limiter // per-minute limits
+	Quota   *auth.Quota   // monthly quotas and the usage block
+	// TermsURL is details.accept_url of 412 LEGAL_REVIEW_REQUIRED; default
+	// DefaultTermsURL.
+	TermsURL string
+	// Now is the clock; default time.Now.
+	Now func() time.Time
 }
+
+// DefaultTermsURL is where an account accepts the current terms, unless
+// Deps.TermsURL says otherwise.
+const DefaultTermsURL = "/signup/legal"
 
 // Server is the HTTP surface. Build it with New; serve Handler().
 type Server struct {
@@ -39,14 +56,27 @@ type Server struct {
 	logger  *slog.Logger
 	version string
 	engine  *gin.Engine
+
+	keys     *auth.Keys
+	limiter  *auth.Limiter
+	quota    *auth.Quota
+	termsURL string
+	now      func() time.Time
 }
 
 // New builds the router with every route and middleware.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{db: deps.DB, logger: deps.Logger, version: deps.Version}
+	s := &Server{db: deps.DB, logger: deps.Logger, version: deps.Version,
+		keys: deps.Keys, limiter: deps.Limiter, quota: deps.Quota, termsURL: deps.TermsURL}
 	if s.logger == nil {
 		s.logger = discardLogger
+	}
+	if s.now = deps.Now; s.now == nil {
+		s.now = time.Now
+	}
+	if s.termsURL == "" {
+		s.termsURL = DefaultTermsURL
 	}
 	s.engine = s.router()
 	return s
