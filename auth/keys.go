@@ -46,10 +46,6 @@ type KeySpec struct {
 	ExpiresAt         *time.Time
 }
 
-// anyAccount, as the owner argument of the key methods, lets an operator (the
-// CLI) manage the keys of every account.
-var anyAccount = uuid.Nil
-
 const keyColumns = `id, account_id, key_id, env, prefix, name, scopes, allowed_categories,
     expires_at, revoked_at, last_used_at, rotated_from, created_at`
 
