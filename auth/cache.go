@@ -65,6 +65,13 @@ func (c *keyCache) evict(now time.Time) {
 	}
 }
 
+// peek returns the record of keyID, fresh or not, or nil.
+func (c *keyCache) peek(keyID string) *keyRecord {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.entries[keyID].rec
+}
+
 // forget drops keyID, so this instance sees a revocation at once.
 func (c *keyCache) forget(keyID string) {
 	c.mu.Lock()

@@ -139,6 +139,13 @@ func (k *Keys) record(ctx context.Context, keyID string, now time.Time) (*keyRec
 	if err != nil {
 		return nil, err
 	}
+	if prev := k.cache.peek(keyID); prev != nil { // keep a use not yet flushed
+		k.mu.Lock()
+		if prev.lastUsed.After(rec.lastUsed) {
+			rec.lastUsed = prev.lastUsed
+		}
+		k.mu.Unlock()
+	}
 	k.cache.put(keyID, rec, now)
 	return rec, nil
 }
