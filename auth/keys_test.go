@@ -28,9 +28,14 @@ func (c *clock) add(d time.Duration) {
 
 func newKeys(t *testing.T, clk *clock) (*Keys, *Accounts, *pgxpool.Pool) {
 	t.Helper()
-	db := pgtest.New(t)
+	return newKeysTB(t, clk)
+}
+
+func newKeysTB(tb testing.TB, clk *clock) (*Keys, *Accounts, *pgxpool.Pool) {
+	tb.Helper()
+	db := pgtest.New(tb)
 	k := NewKeys(db, KeysOptions{Now: clk.now})
-	t.Cleanup(k.Close)
+	tb.Cleanup(k.Close)
 	return k, NewAccounts(db), db
 }
 

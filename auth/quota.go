@@ -56,12 +56,20 @@ func NewQuota(db *pgxpool.Pool, opts QuotaOptions) *Quota {
 	return q
 }
 
+// asyncCommit makes the statement's implicit transaction commit without waiting
+// for the WAL flush (synchronous_commit = off for this transaction only). The
+// reservation is on every counted request's path and a durable commit costs a
+// disk flush (~3 ms here, against ~0.1 ms); a database crash can lose at most the
+// last few hundred milliseconds of counter updates, an undercount in the
+// customer's favour. Atomicity and row locking are unchanged.
+const asyncCommit = `WITH async AS (SELECT set_config('synchronous_commit', 'off', true))`
+
 // reserveSQL takes one unit in one statement: it creates the month's row with 1,
 // or adds 1 only while the counter is below the limit. Row locking on the upsert
 // serialises concurrent reservations, so the counter never passes the limit.
-const reserveSQL = `
+const reserveSQL = asyncCommit + `
 INSERT INTO usage_counters AS u (account_id, env, period_start, queries_used)
-VALUES ($1, $2, $3, 1)
+SELECT $1, $2, $3, 1 FROM async
 ON CONFLICT (account_id, env, period_start) DO UPDATE
     SET queries_used = u.queries_used + 1, updated_at = now()
     WHERE u.queries_used < $4
@@ -92,8 +100,9 @@ func (q *Quota) Reserve(ctx context.Context, p Principal) (Reservation, Usage, e
 // Commit does no I/O; it exists so every Reserve is visibly paired.
 func (q *Quota) Commit(Reservation) {}
 
-const releaseSQL = `
+const releaseSQL = asyncCommit + `
 UPDATE usage_counters SET queries_used = queries_used - 1, updated_at = now()
+FROM async
 WHERE account_id = $1 AND env = $2 AND period_start = $3 AND queries_used > 0
 RETURNING queries_used`
 
