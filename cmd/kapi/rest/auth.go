@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,17 +37,14 @@ const (
 	accountChecked access = 1 << 1
 )
 
-// quotaReleaseTimeout bounds the release of a unit after a failed request; it runs
-// even when the client has gone.
-const quotaReleaseTimeout = 5 * time.Second
-
-// authed authenticates the Bearer key, applies the per-minute limit (setting
-// X-RateLimit-* on every response from here on), requires scope, checks the
-// account state when acc has accountChecked, and for counted routes reserves a
-// quota unit that is committed if the handler succeeds and released otherwise.
-// The Principal is then available to handlers through principal(c), and the
+// authed authenticates the Bearer key and admits the request through the auth
+// gate: the per-minute limit (X-RateLimit-* on every response from here on), the
+// scope, the account state when acc has accountChecked, and for counted routes a
+// reserved quota unit, committed if the handler succeeds (status < 400) and
+// released otherwise. Handlers then read the caller with principal(c), and the
 // response's meta carries the usage block.
 func (s *Server) authed(scope string, acc access) gin.HandlerFunc {
+	check := auth.Check{Scope: scope, Counted: acc&counted != 0, Account: acc&accountChecked != 0}
 	return func(c *gin.Context) {
 		p, err := s.keys.Authenticate(c.Request.Context(), bearerKey(c.GetHeader("Authorization")))
 		if err != nil {
@@ -55,30 +53,37 @@ func (s *Server) authed(scope string, acc access) gin.HandlerFunc {
 		}
 		st := state(c)
 		st.principal = &p
-		rate := s.limiter.Allow(c.Request.Context(), p)
-		setRateHeaders(c.Writer.Header(), rate)
-		if err := s.admit(c, p, scope, acc, rate); err != nil {
-			var limitErr *auth.LimitError
-			if errors.As(err, &limitErr) {
-				c.Header("Retry-After", retryAfterSeconds(limitErr.RetryAfter))
-			}
-			writeError(c, s.logger, admissionError(err, s.termsURL))
+		adm, err := s.gate.Admit(c.Request.Context(), p, check)
+		setRateHeaders(c.Writer.Header(), adm.Rate)
+		st.usage = usageMeta(adm.Usage)
+		if err != nil {
+			s.refuse(c, err)
 			return
 		}
-		if st.unit == nil {
+		if !adm.Pending() {
 			c.Next()
 			return
 		}
+		st.admission = adm
 		finished := false
 		defer func() {
 			if !finished { // a panic is on its way to recovery: the request failed
-				st.unit.settle(false)
+				st.settle(c.Request.Context(), false, s.logger)
 			}
 		}()
 		c.Next()
 		finished = true
-		st.unit.settle(c.Writer.Status() < http.StatusBadRequest)
+		st.settle(c.Request.Context(), c.Writer.Status() < http.StatusBadRequest, s.logger)
 	}
+}
+
+// refuse answers a request the gate did not admit, with Retry-After on a 429.
+func (s *Server) refuse(c *gin.Context, err error) {
+	var limitErr *auth.LimitError
+	if errors.As(err, &limitErr) {
+		c.Header("Retry-After", retryAfterSeconds(limitErr.RetryAfter))
+	}
+	writeError(c, s.logger, admissionError(err, s.termsURL))
 }
 
 // principal returns the authenticated caller; only valid behind authed.
@@ -116,82 +121,18 @@ func (s *Server) unauthorized(c *gin.Context, err error) {
 	writeError(c, s.logger, err)
 }
 
-// admit applies the rate limit, the scope and the account checks, then reserves
-// a unit for counted routes. It always leaves the usage block in the state.
-func (s *Server) admit(c *gin.Context, p auth.Principal, scope string, acc access, rate auth.RateResult) error {
-	err := precheck(p, scope, acc, rate)
-	if err != nil || acc&counted == 0 {
-		if uerr := s.loadUsage(c, p); err == nil {
-			err = uerr
-		}
-		return err
-	}
-	res, usage, err := s.quota.Reserve(c.Request.Context(), p)
-	st := state(c)
-	st.usage = usageMeta(usage)
-	if err != nil {
-		return err
-	}
-	st.unit = &quotaUnit{settleFn: func(ok bool) { s.settleUnit(st, res, ok) }}
-	return nil
-}
-
-// precheck is the admission decision that needs no I/O.
-func precheck(p auth.Principal, scope string, acc access, rate auth.RateResult) error {
-	if !rate.Allowed {
-		return &auth.LimitError{Kind: auth.LimitMinute, RetryAfter: rate.RetryAfter}
-	}
-	if err := p.RequireScope(scope); err != nil {
-		return err
-	}
-	if acc&accountChecked != 0 {
-		return p.CheckAccount()
-	}
-	return nil
-}
-
-func (s *Server) loadUsage(c *gin.Context, p auth.Principal) error {
-	u, err := s.quota.Usage(c.Request.Context(), p)
-	if err != nil {
-		return err
-	}
-	state(c).usage = usageMeta(u)
-	return nil
-}
-
-// quotaUnit is a reserved unit of the request, settled once.
-type quotaUnit struct {
-	settleFn func(ok bool)
-	done     bool
-}
-
-// settle commits (ok) or releases the unit; later calls do nothing. writeError
+// settle commits (ok) or releases the request's quota unit, once; writeError
 // settles with false before it renders, so an error's meta shows the released
 // counter.
-func (u *quotaUnit) settle(ok bool) {
-	if u == nil || u.done {
+func (st *requestState) settle(ctx context.Context, ok bool, logger *slog.Logger) {
+	if !st.admission.Pending() {
 		return
 	}
-	u.done = true
-	u.settleFn(ok)
-}
-
-func (s *Server) settleUnit(st *requestState, res auth.Reservation, ok bool) {
-	if ok {
-		s.quota.Commit(res)
+	if err := st.admission.Settle(ctx, ok); err != nil {
+		logger.ErrorContext(ctx, "quota unit not released", "request_id", st.requestID, "error", err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), quotaReleaseTimeout)
-	defer cancel()
-	used, err := s.quota.Release(ctx, res)
-	if err != nil {
-		s.logger.Error("quota unit not released", "request_id", st.requestID, "error", err)
-		return
-	}
-	if st.usage != nil {
-		st.usage.QueriesUsed = used
-		st.usage.QueriesRemaining = max(st.usage.QueriesLimit-used, 0)
-	}
+	st.usage = usageMeta(st.admission.Usage)
 }
 
 // admissionError turns the typed auth errors into API errors with their details

@@ -81,7 +81,7 @@ type requestState struct {
 	context   *RespContext
 	degraded  bool
 	principal *auth.Principal // set by authed
-	unit      *quotaUnit      // the quota unit reserved by authed, if any
+	admission *auth.Admission // authed's admission holding a reserved quota unit, if any
 }
 
 const stateKey = "kapi.request"
@@ -110,7 +110,7 @@ func respond(c *gin.Context, status int, data any, page *Pagination) {
 func writeError(c *gin.Context, logger *slog.Logger, err error) {
 	e := toAPIError(err)
 	st := state(c)
-	st.unit.settle(false) // a failed request gives its quota unit back first
+	st.settle(c.Request.Context(), false, logger) // a failed request gives its quota unit back first
 	status := e.Status()
 	if status >= http.StatusInternalServerError && e.cause != nil {
 		logger.ErrorContext(c.Request.Context(), "request failed",

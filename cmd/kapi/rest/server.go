@@ -58,8 +58,7 @@ type Server struct {
 	engine  *gin.Engine
 
 	keys     *auth.Keys
-	limiter  *auth.Limiter
-	quota    *auth.Quota
+	gate     *auth.Gate
 	termsURL string
 	now      func() time.Time
 }
@@ -68,7 +67,7 @@ type Server struct {
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{db: deps.DB, logger: deps.Logger, version: deps.Version,
-		keys: deps.Keys, limiter: deps.Limiter, quota: deps.Quota, termsURL: deps.TermsURL}
+		keys: deps.Keys, gate: auth.NewGate(deps.Limiter, deps.Quota), termsURL: deps.TermsURL}
 	if s.logger == nil {
 		s.logger = discardLogger
 	}
