@@ -74,7 +74,26 @@ func checkSpec(spec *KeySpec) error {
 	if len([]rune(spec.Name)) > 200 {
 		return fmt.Errorf("%w: name must be at most 200 characters", ErrInvalid)
 	}
+	for _, c := range spec.AllowedCategories {
+		if !ValidCategory(c) {
+			return fmt.Errorf("%w: category %q must be 1 to 100 of a-z, 0-9 and _", ErrInvalid, c)
+		}
+	}
 	return ValidateScopes(spec.Scopes)
+}
+
+// ValidCategory reports whether c is a category name: 1 to 100 characters of
+// a-z, 0-9 and _ (the entries table's rule).
+func ValidCategory(c string) bool {
+	if len(c) < 1 || len(c) > 100 {
+		return false
+	}
+	for i := 0; i < len(c); i++ {
+		if b := c[i]; !('a' <= b && b <= 'z' || '0' <= b && b <= '9' || b == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // querier is what insert needs: the pool or a transaction.
@@ -97,6 +116,7 @@ func (k *Keys) insert(ctx context.Context, q querier, spec KeySpec, from *uuid.U
 	if err != nil {
 		return NewKey{}, fmt.Errorf("create key: %w", err)
 	}
+	k.cache.forget(parsed.KeyID) // in case an earlier probe cached "unknown"
 	return NewKey{Key: key, Secret: full}, nil
 }
 
@@ -146,6 +166,7 @@ const graceKeySQL = `UPDATE api_keys SET expires_at = least(expires_at, $2) WHER
 // ErrKeyRevoked for a revoked key.
 func (k *Keys) Rotate(ctx context.Context, owner, id uuid.UUID, grace time.Duration) (NewKey, error) {
 	var created NewKey
+	var oldKeyID string
 	err := pgx.BeginFunc(ctx, k.db, func(tx pgx.Tx) error {
 		old, err := scanKey(tx.QueryRow(ctx, lockKeySQL, id, owner))
 		if err != nil {
@@ -154,6 +175,7 @@ func (k *Keys) Rotate(ctx context.Context, owner, id uuid.UUID, grace time.Durat
 		if old.RevokedAt != nil {
 			return ErrKeyRevoked
 		}
+		oldKeyID = old.KeyID
 		spec := KeySpec{AccountID: old.AccountID, Name: old.Name, Env: old.Env,
 			Scopes: old.Scopes, AllowedCategories: old.AllowedCategories}
 		if created, err = k.insert(ctx, tx, spec, &old.ID); err != nil {
@@ -167,6 +189,7 @@ func (k *Keys) Rotate(ctx context.Context, owner, id uuid.UUID, grace time.Durat
 	if err != nil {
 		return NewKey{}, fmt.Errorf("rotate key: %w", err)
 	}
+	k.cache.forget(oldKeyID) // its new expiry, at once on this instance
 	return created, nil
 }
 

@@ -87,7 +87,9 @@ func (l *Limiter) Allow(ctx context.Context, p Principal) RateResult {
 		if err == nil {
 			return fromRedis(res, limit, now)
 		}
-		l.redisDown(now, err)
+		if ctx.Err() == nil { // a gone client is not a Redis outage
+			l.redisDown(now, err)
+		}
 	}
 	return l.local.allow(key, limit, now)
 }

@@ -103,3 +103,25 @@ func TestLogsHoldNoKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedKeyNeedsNoDatabase: with the database unreachable, a malformed key
+// is still a 401 (it never reached the database) while a well-formed one is a
+// 503, not a 401 or a 500.
+func TestMalformedKeyNeedsNoDatabase(t *testing.T) {
+	t.Parallel()
+	as := newAuthServer(t, authOptions{db: unreachableDB(t)})
+	tests := []struct {
+		name, key  string
+		wantStatus int
+		wantCode   string
+	}{
+		{"malformed", "pg_live_nope", http.StatusUnauthorized, "UNAUTHORIZED"},
+		{"well-formed", "pg_live_abcdefgh_" + strings.Repeat("x", 24), http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE"},
+	}
+	for _, tt := range tests {
+		rec, env := as.do(t, http.MethodGet, "/api/v1/usage", bearer(tt.key), "")
+		if rec.Code != tt.wantStatus || env.Error == nil || env.Error.Code != tt.wantCode {
+			t.Errorf("%s: got %d %+v, want %d %s", tt.name, rec.Code, env.Error, tt.wantStatus, tt.wantCode)
+		}
+	}
+}

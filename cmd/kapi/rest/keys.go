@@ -107,6 +107,11 @@ func keySpec(p auth.Principal, in createKeyRequest, now time.Time) (auth.KeySpec
 			return spec, admissionError(err, "")
 		}
 	}
+	for _, cat := range spec.AllowedCategories {
+		if !auth.ValidCategory(cat) {
+			return spec, validationError("allowed_categories", fmt.Sprintf("category %q must be 1 to 100 of a-z, 0-9 and _", cat), nil)
+		}
+	}
 	if p.AllowedCategories != nil && !subset(spec.AllowedCategories, p.AllowedCategories) {
 		return spec, validationError("allowed_categories",
 			"allowed_categories must be a subset of the calling key's", nil)

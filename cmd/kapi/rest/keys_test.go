@@ -91,6 +91,7 @@ func TestKeyEndpoints(t *testing.T) {
 		{"cannot grant a scope it lacks", http.MethodPost, "/api/v1/keys", admin.Secret, `{"scopes":["feeds:write"]}`, 403, "INSUFFICIENT_SCOPE"},
 		{"cannot grant star", http.MethodPost, "/api/v1/keys", admin.Secret, `{"scopes":["*"]}`, 403, "INSUFFICIENT_SCOPE"},
 		{"unknown scope", http.MethodPost, "/api/v1/keys", admin.Secret, `{"scopes":["root"]}`, 400, "VALIDATION_ERROR"},
+		{"bad category", http.MethodPost, "/api/v1/keys", admin.Secret, `{"allowed_categories":["Bad Cat"]}`, 400, "VALIDATION_ERROR"},
 		{"bad env", http.MethodPost, "/api/v1/keys", admin.Secret, `{"env":"prod"}`, 400, "VALIDATION_ERROR"},
 		{"expiry in the past", http.MethodPost, "/api/v1/keys", admin.Secret, `{"expires_at":"2001-01-01T00:00:00Z"}`, 400, "VALIDATION_ERROR"},
 		{"bad grace", http.MethodPost, "/api/v1/keys/" + rotated.ID + "/rotate", admin.Secret, `{"grace":"soon"}`, 400, "VALIDATION_ERROR"},
