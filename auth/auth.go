@@ -46,6 +46,7 @@ type ScopeError struct {
 	Required string
 }
 
+// Error says which scope was required.
 func (e *ScopeError) Error() string {
 	return fmt.Sprintf("auth: insufficient scope: %s required", e.Required)
 }
@@ -69,6 +70,7 @@ type LimitError struct {
 	RetryAfter time.Duration
 }
 
+// Error says which limit was hit and when to retry.
 func (e *LimitError) Error() string {
 	return fmt.Sprintf("auth: %s limit exceeded, retry after %s", e.Kind, e.RetryAfter)
 }
