@@ -135,6 +135,19 @@ func (k *Keys) List(ctx context.Context, accountID uuid.UUID) ([]Key, error) {
 	return keys, nil
 }
 
+const getKeySQL = `
+SELECT ` + keyColumns + ` FROM api_keys
+WHERE id = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR account_id = $2)`
+
+// Get returns key id of account owner (uuid.Nil: any account), or ErrNotFound.
+func (k *Keys) Get(ctx context.Context, owner, id uuid.UUID) (Key, error) {
+	key, err := scanKey(k.db.QueryRow(ctx, getKeySQL, id, owner))
+	if err != nil {
+		return Key{}, fmt.Errorf("get key: %w", err)
+	}
+	return key, nil
+}
+
 const revokeKeySQL = `
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, $3)
 WHERE id = $1 AND ($2 = '00000000-0000-0000-0000-000000000000'::uuid OR account_id = $2)

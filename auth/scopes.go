@@ -2,11 +2,12 @@ package auth
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // KnownScopes returns the scopes of API.md §1, without wildcards.
-func KnownScopes() []string { return knownScopes[:] }
+func KnownScopes() []string { return slices.Clone(knownScopes[:]) }
 
 // The scopes of API.md §1. "*" grants everything; "resource:*" every action on a
 // resource.

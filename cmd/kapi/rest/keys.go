@@ -90,9 +90,6 @@ func keySpec(p auth.Principal, in createKeyRequest, now time.Time) (auth.KeySpec
 	if !spec.Env.Valid() {
 		return spec, validationError("env", "env must be live or test", nil)
 	}
-	if p.Env == auth.EnvTest && spec.Env == auth.EnvLive {
-		return spec, validationError("env", "a test key can create only test keys", nil)
-	}
 	if len([]rune(spec.Name)) > maxKeyName {
 		return spec, validationError("name", fmt.Sprintf("name must be at most %d characters", maxKeyName), nil)
 	}
@@ -102,24 +99,34 @@ func keySpec(p auth.Principal, in createKeyRequest, now time.Time) (auth.KeySpec
 				map[string]any{"valid": append(auth.KnownScopes(), "*", "<resource>:*")})
 		}
 	}
-	for _, sc := range orDefaultScopes(spec.Scopes) {
-		if err := p.RequireScope(sc); err != nil {
-			return spec, admissionError(err, "")
-		}
-	}
 	for _, cat := range spec.AllowedCategories {
 		if !auth.ValidCategory(cat) {
-			return spec, validationError("allowed_categories", fmt.Sprintf("category %q must be 1 to 100 of a-z, 0-9 and _", cat), nil)
+			return spec, validationError("allowed_categories",
+				fmt.Sprintf("category %q must be 1 to 100 of a-z, 0-9 and _", cat), nil)
 		}
-	}
-	if p.AllowedCategories != nil && !subset(spec.AllowedCategories, p.AllowedCategories) {
-		return spec, validationError("allowed_categories",
-			"allowed_categories must be a subset of the calling key's", nil)
 	}
 	if spec.ExpiresAt != nil && !spec.ExpiresAt.After(now) {
 		return spec, validationError("expires_at", "expires_at must be in the future", nil)
 	}
-	return spec, nil
+	return spec, grantable(p, spec.Env, orDefaultScopes(spec.Scopes), spec.AllowedCategories)
+}
+
+// grantable refuses a key (created or rotated) that could do more than the
+// calling key: a live key from a test key, a scope the caller lacks, or wider
+// categories than the caller's.
+func grantable(p auth.Principal, env auth.Env, scopes, categories []string) error {
+	if p.Env == auth.EnvTest && env == auth.EnvLive {
+		return validationError("env", "a test key can create only test keys", nil)
+	}
+	for _, sc := range scopes {
+		if err := p.RequireScope(sc); err != nil {
+			return admissionError(err, "")
+		}
+	}
+	if p.AllowedCategories != nil && !subset(categories, p.AllowedCategories) {
+		return validationError("allowed_categories", "allowed_categories must be a subset of the calling key's", nil)
+	}
+	return nil
 }
 
 func orDefaultScopes(scopes []string) []string {
@@ -175,7 +182,8 @@ const maxKeyName = 200
 const maxGrace = 90 * 24 * time.Hour
 
 // rotateKey is POST /api/v1/keys/{id}/rotate: a successor key, with the old one
-// valid until revoked or until the grace period ends.
+// valid until revoked or until the grace period ends. The caller must hold every
+// scope of the key it rotates, so rotation cannot widen its access.
 func (s *Server) rotateKey(c *gin.Context) error {
 	id, err := keyParam(c)
 	if err != nil {
@@ -189,6 +197,13 @@ func (s *Server) rotateKey(c *gin.Context) error {
 	}
 	grace, err := parseGrace(in.Grace)
 	if err != nil {
+		return err
+	}
+	old, err := s.keys.Get(c.Request.Context(), principal(c).AccountID, id)
+	if err != nil {
+		return keyError(err)
+	}
+	if err := grantable(principal(c), old.Env, old.Scopes, old.AllowedCategories); err != nil {
 		return err
 	}
 	created, err := s.keys.Rotate(c.Request.Context(), principal(c).AccountID, id, grace)

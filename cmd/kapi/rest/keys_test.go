@@ -28,6 +28,7 @@ func TestKeyEndpoints(t *testing.T) {
 	acct := as.account(t, auth.TierPro, auth.AccountUpdate{})
 	admin := as.key(t, auth.KeySpec{AccountID: acct, Scopes: []string{"keys:*", "knowledge:read", "usage:read", "feeds:read"}})
 	reader := as.key(t, auth.KeySpec{AccountID: acct, Scopes: []string{"keys:read"}})
+	wide := as.key(t, auth.KeySpec{AccountID: acct, Scopes: []string{"*"}})
 	other := as.key(t, auth.KeySpec{AccountID: as.account(t, auth.TierPro, auth.AccountUpdate{}), Scopes: []string{"*"}})
 	hdr := func(key string) map[string]string {
 		return map[string]string{"Authorization": "Bearer " + key, "Content-Type": "application/json"}
@@ -51,8 +52,8 @@ func TestKeyEndpoints(t *testing.T) {
 	rec, env = as.do(t, http.MethodGet, "/api/v1/keys", hdr(reader.Secret), "")
 	var list []keyJSON
 	mustData(t, rec, env, http.StatusOK, &list)
-	if len(list) != 3 || strings.Contains(rec.Body.String(), `"key"`) || strings.Contains(rec.Body.String(), created.Key) {
-		t.Errorf("list: got %d keys, want 3 without secrets: %s", len(list), rec.Body)
+	if len(list) != 4 || strings.Contains(rec.Body.String(), `"key"`) || strings.Contains(rec.Body.String(), created.Key) {
+		t.Errorf("list: got %d keys, want 4 without secrets: %s", len(list), rec.Body)
 	}
 
 	// Rotate with a grace period: both keys work; the old one expires.
@@ -94,6 +95,7 @@ func TestKeyEndpoints(t *testing.T) {
 		{"bad category", http.MethodPost, "/api/v1/keys", admin.Secret, `{"allowed_categories":["Bad Cat"]}`, 400, "VALIDATION_ERROR"},
 		{"bad env", http.MethodPost, "/api/v1/keys", admin.Secret, `{"env":"prod"}`, 400, "VALIDATION_ERROR"},
 		{"expiry in the past", http.MethodPost, "/api/v1/keys", admin.Secret, `{"expires_at":"2001-01-01T00:00:00Z"}`, 400, "VALIDATION_ERROR"},
+		{"cannot rotate a wider key", http.MethodPost, "/api/v1/keys/" + wide.ID.String() + "/rotate", admin.Secret, "", 403, "INSUFFICIENT_SCOPE"},
 		{"bad grace", http.MethodPost, "/api/v1/keys/" + rotated.ID + "/rotate", admin.Secret, `{"grace":"soon"}`, 400, "VALIDATION_ERROR"},
 		{"rotate a revoked key", http.MethodPost, "/api/v1/keys/" + created.ID + "/rotate", admin.Secret, "", 400, "VALIDATION_ERROR"},
 	}
