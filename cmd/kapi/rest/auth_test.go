@@ -32,7 +32,7 @@ func TestAuthScenarios(t *testing.T) {
 	future := time.Now().Add(time.Hour)
 	expiring := as.key(t, auth.KeySpec{AccountID: active, ExpiresAt: &future})
 	stateKey := func(u auth.AccountUpdate) string {
-		return as.key(t, auth.KeySpec{AccountID: as.account(t, auth.TierStarter, u)}).Secret
+		return as.key(t, auth.KeySpec{AccountID: as.account(t, auth.TierStarter, u), Scopes: []string{"*"}}).Secret
 	}
 	pastDue, canceled := auth.StatusPastDue, auth.StatusCanceled
 	no := false
@@ -74,6 +74,9 @@ func TestAuthScenarios(t *testing.T) {
 		{"past_due still reads usage", bearer(pastDueKey), "/api/v1/usage", 200, "", "", [2]string{}},
 		{"terms not accepted on knowledge", bearer(termsKey), "/test/counted", 412, "LEGAL_REVIEW_REQUIRED", "", [2]string{"accept_url", DefaultTermsURL}},
 		{"terms not accepted still reads usage", bearer(termsKey), "/api/v1/usage", 200, "", "", [2]string{}},
+		{"past_due still manages keys", bearer(pastDueKey), "/api/v1/keys", 200, "", "", [2]string{}},
+		{"canceled still manages keys", bearer(canceledKey), "/api/v1/keys", 200, "", "", [2]string{}},
+		{"terms not accepted still manages keys", bearer(termsKey), "/api/v1/keys", 200, "", "", [2]string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
