@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -94,9 +93,4 @@ func withCatalog(ctx context.Context, cfg Config, logger *slog.Logger, fn func(*
 	}
 	defer pool.Close()
 	return fn(feeds.New(pool))
-}
-
-// printJSON writes v as one line of JSON: what the admin commands print.
-func printJSON(w io.Writer, v any) error {
-	return json.NewEncoder(w).Encode(v)
 }

@@ -27,6 +27,17 @@ Usage:
   kapi subscriptions add|remove --account ID --feed S
   kapi ingest --feed S [--batch 500] FILE...
                               JSON array, NDJSON or BEIR corpus.jsonl[.gz]
+  kapi accounts create --name N [--tier starter|pro|scale]
+  kapi accounts update --id ID [--tier T] [--status active|past_due|canceled]
+                       [--terms-accepted true|false]
+  kapi keys create --account ID [--name N] [--env live|test]
+                   [--scopes "knowledge:read feeds:read usage:read"]
+                   [--allowed-categories a,b] [--expires-in 720h]
+  kapi keys list --account ID
+  kapi keys revoke --id ID
+  kapi keys rotate --id ID [--grace 24h]
+
+Admin commands print JSON on stdout. A key is shown once, by create and rotate.
 
 Configuration comes from the environment; see README.md.
 `
@@ -64,8 +75,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmdErr = feedsCmd(ctx, cfg, logger, stdout, args[1:])
 	case "subscriptions":
 		cmdErr = subscriptionsCmd(ctx, cfg, logger, stdout, args[1:])
+	case "demo":
+		cmdErr = demoCmd(ctx, cfg, logger, stdout, stderr, args[1:])
 	case "ingest":
 		cmdErr = ingestCmd(ctx, cfg, logger, stdout, stderr, args[1:])
+	case "accounts":
+		cmdErr = accountsCmd(ctx, cfg, stdout, args[1:])
+	case "keys":
+		cmdErr = keysCmd(ctx, cfg, stdout, args[1:])
 	default:
 		fmt.Fprintf(stderr, "kapi: unknown command %q\n\n%s", args[0], usage)
 		return 2

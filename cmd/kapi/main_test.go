@@ -15,8 +15,21 @@ import (
 	"github.com/kapi-project/kapi/migrations/pgtest"
 )
 
+// testModelDir is the repo's model folder as seen from this package (make test
+// fetches the files first).
+const testModelDir = "../../models/use-lite"
+
+// envOf is a getenv over m; KAPI_MODEL_DIR defaults to testModelDir.
 func envOf(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+	return func(k string) string {
+		if v, ok := m[k]; ok {
+			return v
+		}
+		if k == "KAPI_MODEL_DIR" {
+			return testModelDir
+		}
+		return ""
+	}
 }
 
 func TestLoadConfigDefaults(t *testing.T) {
@@ -84,8 +97,7 @@ func TestConcurrentMigrateCommands(t *testing.T) {
 
 func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	t.Parallel()
-	env := envOf(map[string]string{"DATABASE_URL": pgtest.NewDatabase(t), "KAPI_ADDR": "127.0.0.1:0",
-		"KAPI_MODEL_DIR": "../../models/use-lite"})
+	env := envOf(map[string]string{"DATABASE_URL": pgtest.NewDatabase(t), "KAPI_ADDR": "127.0.0.1:0"})
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan int, 1)

@@ -11,6 +11,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kapi-project/kapi/auth"
 	"github.com/kapi-project/kapi/cmd/kapi/rest"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/migrations"
@@ -45,17 +48,55 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	}
 	defer pool.Close()
 
+	keys := auth.NewKeys(pool, auth.KeysOptions{Logger: logger})
+	defer keys.Close() // flushes last_used_at before the pool closes
+	limits := auth.LimiterOptions{Logger: logger}
+	var rdb *redis.Client
+	switch {
+	case cfg.RedisURL != "":
+		if rdb, err = newRedisClient(cfg.RedisURL); err != nil {
+			return err
+		}
+		defer rdb.Close()
+		limits.Redis = rdb
+	case cfg.UpstashRESTURL != "":
+		// The Upstash REST API cannot carry the limiter's Lua script.
+		logger.Warn("rate limits are per instance: set REDIS_URL (for Upstash, its rediss:// URL) to share them")
+	}
 	embedder, err := newEmbedder(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	queries, err := withQueryCache(embedder, cfg, nil, logger)
+	queries, err := withQueryCache(embedder, cfg, rdb, logger)
 	if err != nil {
 		return err
 	}
-	api := rest.New(rest.Deps{DB: pool, Catalog: feeds.New(pool), Engine: search.New(pool, queries),
-		Logger: logger, Version: version})
+	api := rest.New(rest.Deps{DB: pool, Logger: logger, Version: version,
+		Catalog: feeds.New(pool), Engine: search.New(pool, queries),
+		Keys: keys, Accounts: auth.NewAccounts(pool), Limiter: auth.NewLimiter(limits), Quota: auth.NewQuota(pool, auth.QuotaOptions{}),
+	})
 	return serveHTTP(ctx, cfg, logger, api.Handler())
+}
+
+// Redis client timeouts: a slow or absent Redis must cost a request little; the
+// limiter then falls back to in-process limits.
+const (
+	redisDialTimeout = 2 * time.Second
+	redisIOTimeout   = 300 * time.Millisecond
+	redisPoolTimeout = time.Second
+)
+
+// newRedisClient builds the client of a redis:// or rediss:// URL. Without
+// REDIS_URL the rate limits are in-process, correct for one instance.
+func newRedisClient(rawURL string) (*redis.Client, error) {
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, errors.New("REDIS_URL is not a valid Redis URL") // never echo it: it may hold a password
+	}
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = redisDialTimeout, redisIOTimeout, redisIOTimeout
+	opts.PoolTimeout = redisPoolTimeout
+	opts.MaxRetries = 1
+	return redis.NewClient(opts), nil
 }
 
 // serveHTTP serves h on cfg.Addr until ctx ends, then shuts down gracefully:

@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kapi-project/kapi/auth"
 )
 
 // The envelope of API.md §3. Success bodies always have all five keys (pagination
@@ -78,6 +80,8 @@ type requestState struct {
 	usage     *UsageMeta
 	context   *RespContext
 	degraded  bool
+	principal *auth.Principal // set by authed
+	admission *auth.Admission // authed's admission holding a reserved quota unit, if any
 }
 
 const stateKey = "kapi.request"
@@ -106,6 +110,7 @@ func respond(c *gin.Context, status int, data any, page *Pagination) {
 func writeError(c *gin.Context, logger *slog.Logger, err error) {
 	e := toAPIError(err)
 	st := state(c)
+	st.settle(c.Request.Context(), false, logger) // a failed request gives its quota unit back first
 	status := e.Status()
 	if status >= http.StatusInternalServerError && e.cause != nil {
 		logger.ErrorContext(c.Request.Context(), "request failed",

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/kapi-project/kapi/auth"
 	"github.com/kapi-project/kapi/embed"
 )
 
@@ -65,6 +66,15 @@ var domainErrors = []struct {
 	{embed.ErrUnavailable, CodeServiceUnavailable},
 	{embed.ErrRejected, CodeValidation},
 	{errDatabaseDown, CodeServiceUnavailable},
+	{auth.ErrUnauthorized, CodeUnauthorized},
+	{auth.ErrMalformedKey, CodeUnauthorized},
+	{auth.ErrInsufficientScope, CodeInsufficientScope},
+	{auth.ErrSubscriptionInactive, CodeSubscriptionInactive},
+	{auth.ErrTermsNotAccepted, CodeLegalReviewRequired},
+	{auth.ErrRateLimited, CodeRateLimitExceeded},
+	{auth.ErrNotFound, CodeNotFound},
+	{auth.ErrInvalid, CodeValidation},
+	{auth.ErrKeyRevoked, CodeValidation},
 }
 
 // errDatabaseDown reports that the database did not answer.

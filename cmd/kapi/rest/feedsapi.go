@@ -49,10 +49,16 @@ func (s *Server) createFeed(c *gin.Context) error {
 		return err
 	}
 	p := principal(c)
-	if req.IsPaid && !p.PayoutsEnabled {
-		return apiError(CodeStripeConnectRequired, "", map[string]any{"field": "is_paid"})
-	}
 	ctx := c.Request.Context()
+	if req.IsPaid {
+		acc, err := s.accounts.Get(ctx, p.AccountID)
+		if err != nil {
+			return err
+		}
+		if !acc.PayoutsEnabled {
+			return apiError(CodeStripeConnectRequired, "", map[string]any{"field": "is_paid"})
+		}
+	}
 	f, err := s.catalog.Create(ctx, feeds.NewFeed{Slug: req.Slug, Name: req.Name, Description: req.Description,
 		LicensorName: req.LicensorName, Language: req.Language, IsPaid: req.IsPaid, OwnerAccountID: p.AccountID})
 	if err != nil {

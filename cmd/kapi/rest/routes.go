@@ -3,7 +3,10 @@ package rest
 import "github.com/gin-gonic/gin"
 
 // routes registers every route of the API. It is the one list of what kapi
-// serves: read it to learn the surface.
+// serves: read it to learn the surface. Each authenticated route names its scope
+// and how it is admitted (see authed): counted routes use a unit of the monthly
+// quota when they succeed (API.md §4), accountChecked ones are refused to
+// accounts whose subscription is inactive or whose terms are not accepted.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/health", s.handle(s.health))
 
@@ -11,15 +14,21 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/health", s.handle(s.health))
 	v1.GET("/stats", s.handle(s.stats))
 
-	v1.GET("/feeds", s.handle(s.listFeeds))
-	v1.POST("/feeds", s.handle(s.createFeed))
-	v1.POST("/feeds/:feed/entries", s.handle(s.ingestEntries))
-	v1.DELETE("/feeds/:feed/entries/:id", s.handle(s.deleteEntry))
-	v1.POST("/subscriptions/:feed", s.handle(s.subscribe))
-	v1.DELETE("/subscriptions/:feed", s.handle(s.unsubscribe))
+	v1.GET("/feeds", s.authed("feeds:read", accountChecked), s.handle(s.listFeeds))
+	v1.POST("/feeds", s.authed("feeds:write", accountChecked), s.handle(s.createFeed))
+	v1.POST("/feeds/:feed/entries", s.authed("knowledge:write", accountChecked), s.handle(s.ingestEntries))
+	v1.DELETE("/feeds/:feed/entries/:id", s.authed("knowledge:write", accountChecked), s.handle(s.deleteEntry))
+	v1.POST("/subscriptions/:feed", s.authed("feeds:write", accountChecked), s.handle(s.subscribe))
+	v1.DELETE("/subscriptions/:feed", s.authed("feeds:write", accountChecked), s.handle(s.unsubscribe))
 
-	v1.GET("/categories", s.handle(s.categories))
-	v1.GET("/knowledge", s.handle(s.listKnowledge))
-	v1.GET("/knowledge/recent", s.handle(s.recentKnowledge))
-	v1.GET("/knowledge/:id", s.handle(s.getKnowledge))
+	v1.GET("/categories", s.authed("knowledge:read", counted|accountChecked), s.handle(s.categories))
+	v1.GET("/knowledge", s.authed("knowledge:read", counted|accountChecked), s.handle(s.listKnowledge))
+	v1.GET("/knowledge/recent", s.authed("knowledge:read", counted|accountChecked), s.handle(s.recentKnowledge))
+	v1.GET("/knowledge/:id", s.authed("knowledge:read", counted|accountChecked), s.handle(s.getKnowledge))
+
+	v1.GET("/usage", s.authed("usage:read", notCounted), s.handle(s.usage))
+	v1.GET("/keys", s.authed("keys:read", notCounted), s.handle(s.listKeys))
+	v1.POST("/keys", s.authed("keys:write", notCounted), s.handle(s.createKey))
+	v1.DELETE("/keys/:id", s.authed("keys:write", notCounted), s.handle(s.revokeKey))
+	v1.POST("/keys/:id/rotate", s.authed("keys:write", notCounted), s.handle(s.rotateKey))
 }

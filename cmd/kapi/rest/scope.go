@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kapi-project/kapi/auth"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/search"
 )
@@ -89,7 +90,7 @@ func scopeError(err error) error {
 
 // checkCategories enforces the key's allowed categories on explicitly requested
 // ones (403 CATEGORY_RESTRICTED); results are otherwise filtered silently.
-func checkCategories(p Principal, requested ...string) error {
+func checkCategories(p auth.Principal, requested ...string) error {
 	if p.AllowedCategories == nil {
 		return nil
 	}

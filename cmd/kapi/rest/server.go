@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kapi-project/kapi/auth"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/search"
 )
@@ -30,15 +31,29 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Deps is what the HTTP surface needs from the rest of kapi.
+// Deps is what the HTTP surface needs from the rest of kapi. Keys, Limiter and
+// Quota are required by every authenticated route.
 type Deps struct {
 	DB      Pinger
 	Catalog *feeds.Catalog
 	Engine  *search.Engine
 	Logger  *slog.Logger
 	Version string
-	Now     func() time.Time // default time.Now
+
+	Keys     *auth.Keys     // verifies Bearer keys; GET/POST/DELETE /keys
+	Accounts *auth.Accounts // account details beyond the Principal (payouts)
+	Limiter  *auth.Limiter  // per-minute limits
+	Quota    *auth.Quota    // monthly quotas and the usage block
+	// TermsURL is details.accept_url of 412 LEGAL_REVIEW_REQUIRED; default
+	// DefaultTermsURL.
+	TermsURL string
+	// Now is the clock; default time.Now.
+	Now func() time.Time
 }
+
+// DefaultTermsURL is where an account accepts the current terms, unless
+// Deps.TermsURL says otherwise.
+const DefaultTermsURL = "/signup/legal"
 
 // Server is the HTTP surface. Build it with New; serve Handler().
 type Server struct {
@@ -47,21 +62,29 @@ type Server struct {
 	engine     *search.Engine
 	logger     *slog.Logger
 	version    string
-	now        func() time.Time
 	router     *gin.Engine
 	statsCache statsCache
+
+	keys     *auth.Keys
+	accounts *auth.Accounts
+	gate     *auth.Gate
+	termsURL string
+	now      func() time.Time
 }
 
 // New builds the router with every route and middleware.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{db: deps.DB, catalog: deps.Catalog, engine: deps.Engine, logger: deps.Logger,
-		version: deps.Version, now: deps.Now}
+		version: deps.Version, keys: deps.Keys, accounts: deps.Accounts, gate: auth.NewGate(deps.Limiter, deps.Quota), termsURL: deps.TermsURL}
 	if s.logger == nil {
 		s.logger = discardLogger
 	}
-	if s.now == nil {
+	if s.now = deps.Now; s.now == nil {
 		s.now = time.Now
+	}
+	if s.termsURL == "" {
+		s.termsURL = DefaultTermsURL
 	}
 	s.router = s.buildRouter()
 	return s
