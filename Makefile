@@ -8,8 +8,9 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 
 .PHONY: run test build lint check-deps provision model clean
 
-## run: provision, build and start kapi on :8080 with the local defaults
+## run: provision, build, seed the demo (printing a demo key) and start kapi on :8080
 run: provision model build
+	./$(BIN) demo >/dev/null
 	./$(BIN) serve
 
 ## test: provision, lint, check the dependency rule, run every test

@@ -15,6 +15,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/embed/embedtest"
+	"github.com/kapi-project/kapi/feeds"
+	"github.com/kapi-project/kapi/search"
 	"github.com/kapi-project/kapi/migrations/pgtest"
 )
 
@@ -37,6 +40,7 @@ type authServer struct {
 	keys     *auth.Keys
 	quota    *auth.Quota
 	logs     *syncBuffer
+	embedder *embedtest.Embedder
 }
 
 func newAuthServer(t testing.TB, o authOptions) *authServer {
@@ -51,11 +55,13 @@ func newAuthServer(t testing.TB, o authOptions) *authServer {
 	keys := auth.NewKeys(o.db, auth.KeysOptions{Logger: logger})
 	t.Cleanup(keys.Close) // before the pool closes
 	quota := auth.NewQuota(o.db, auth.QuotaOptions{Policy: o.policy})
+	emb := embedtest.New(64)
 	s := New(Deps{DB: o.db, Logger: logger, Version: "test", Keys: keys, Quota: quota,
+		Catalog: feeds.New(o.db), Engine: search.New(o.db, emb), Accounts: auth.NewAccounts(o.db),
 		Limiter: auth.NewLimiter(auth.LimiterOptions{Redis: o.redis, Policy: o.policy, Logger: logger})})
 	s.router.GET("/test/counted", s.authed("knowledge:read", counted|accountChecked), s.handle(testHandler))
 	s.router.GET("/test/checked", s.authed("knowledge:read", accountChecked), s.handle(testHandler))
-	return &authServer{testServer: &testServer{Server: s, logs: &o.logs.Buffer}, db: o.db,
+	return &authServer{testServer: &testServer{Server: s, logs: &o.logs.Buffer}, db: o.db, embedder: emb,
 		accounts: auth.NewAccounts(o.db), keys: keys, quota: quota, logs: o.logs}
 }
 

@@ -1,0 +1,315 @@
+package rest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/feeds"
+	"github.com/kapi-project/kapi/search"
+)
+
+// world is a catalogue for HTTP scenarios: accounts with keys and feeds.
+type world struct {
+	*authServer
+	multi, single, wide, restricted string // keys
+	multiAccount                        uuid.UUID
+	feed                                map[string]feeds.Feed
+	entry                               map[string]uuid.UUID // feed slug → one entry id
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	as := newAuthServer(t, authOptions{})
+	w := &world{authServer: as, feed: map[string]feeds.Feed{}, entry: map[string]uuid.UUID{}}
+	scopes := []string{"knowledge:*", "feeds:*", "usage:read"}
+	w.multiAccount = as.account(t, auth.TierScale, auth.AccountUpdate{})
+	w.multi = as.key(t, auth.KeySpec{AccountID: w.multiAccount, Env: auth.EnvLive, Scopes: scopes}).Secret
+	w.restricted = as.key(t, auth.KeySpec{AccountID: w.multiAccount, Env: auth.EnvLive, Scopes: scopes,
+		AllowedCategories: []string{"sleep"}}).Secret
+	single := as.account(t, auth.TierScale, auth.AccountUpdate{})
+	w.single = as.key(t, auth.KeySpec{AccountID: single, Env: auth.EnvLive}).Secret
+	wide := as.account(t, auth.TierScale, auth.AccountUpdate{})
+	w.wide = as.key(t, auth.KeySpec{AccountID: wide, Env: auth.EnvLive}).Secret
+
+	w.addFeed(t, "alpha", 6, w.multiAccount, single)
+	w.addFeed(t, "beta", 3, w.multiAccount)
+	w.addFeed(t, "gone", 9, w.multiAccount)
+	w.addFeed(t, "unsubscribed", 2)
+	if _, err := as.catalog.SetStatus(context.Background(), "gone", feeds.Archived); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 12 {
+		w.addFeed(t, fmt.Sprintf("wide-%02d", i), 1, wide)
+	}
+	return w
+}
+
+// addFeed creates a feed owned by the multi account with n entries (categories
+// sleep and diet alternate) and subscribes the given accounts.
+func (w *world) addFeed(t *testing.T, slug string, n int, subscribers ...uuid.UUID) {
+	t.Helper()
+	ctx := context.Background()
+	f, err := w.catalog.Create(ctx, feeds.NewFeed{Slug: slug, Name: "Feed " + slug, OwnerAccountID: w.multiAccount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch []search.NewEntry
+	for i := range n {
+		batch = append(batch, search.NewEntry{ExternalID: fmt.Sprint(i), Title: fmt.Sprintf("%s entry %d", slug, i),
+			Content: "Sleep and diet advice.", Category: []string{"sleep", "diet"}[i%2]})
+	}
+	res, err := w.engine.Ingest(ctx, search.Feed{ID: f.ID, Language: f.Language}, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range subscribers {
+		if _, _, err := w.catalog.Subscribe(ctx, a, slug); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.EntryCount = int64(n)
+	w.feed[slug], w.entry[slug] = f, res[0].ID
+}
+
+func with(key string, kv ...string) map[string]string {
+	h := bearer(key)
+	for i := 0; i+1 < len(kv); i += 2 {
+		h[kv[i]] = kv[i+1]
+	}
+	return h
+}
+
+func TestFeedScopeScenarios(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	alpha, beta := w.feed["alpha"], w.feed["beta"]
+	tests := []struct {
+		name        string
+		path        string
+		headers     map[string]string
+		wantStatus  int
+		wantCode    string
+		wantHeaders map[string]string // "" means absent
+		wantFeeds   []string          // context.feeds slugs
+	}{
+		{"slug", "/api/v1/knowledge", with(w.multi, headerFeed, "alpha"), 200, "", nil, []string{"alpha"}},
+		{"uuid", "/api/v1/knowledge", with(w.multi, headerFeed, beta.ID.String()), 200, "", nil, []string{"beta"}},
+		{"list without header, several feeds", "/api/v1/knowledge", with(w.multi), 400, "INVALID_FEED", nil, nil},
+		{"list without header, one feed", "/api/v1/knowledge", with(w.single), 200, "",
+			map[string]string{headerAutoSelected: alpha.ID.String()}, []string{"alpha"}},
+		{"get without header, several feeds", "/api/v1/knowledge/" + w.entry["alpha"].String(), with(w.multi), 400, "INVALID_FEED", nil, nil},
+		{"recent without header auto-selects most entries", "/api/v1/knowledge/recent", with(w.multi), 200, "",
+			map[string]string{headerAutoSelected: alpha.ID.String()}, []string{"alpha"}},
+		{"categories without header auto-selects", "/api/v1/categories", with(w.multi), 200, "",
+			map[string]string{headerAutoSelected: alpha.ID.String()}, []string{"alpha"}},
+		{"all on list", "/api/v1/knowledge", with(w.multi, headerFeed, "all"), 400, "INVALID_FEED", nil, nil},
+		{"all on categories", "/api/v1/categories", with(w.multi, headerFeed, "all"), 400, "INVALID_FEED", nil, nil},
+		{"all on recent skips archived", "/api/v1/knowledge/recent", with(w.multi, headerFeed, "all"), 200, "",
+			map[string]string{headerFeedsSearched: "2", headerFeedsTrunc: ""}, []string{"alpha", "beta"}},
+		{"all over 12 feeds", "/api/v1/knowledge/recent", with(w.wide, headerFeed, "all"), 200, "",
+			map[string]string{headerFeedsSearched: "10", headerFeedsTrunc: "2"}, nil},
+		{"feed=all query on recent", "/api/v1/knowledge/recent?feed=all", with(w.multi), 200, "",
+			map[string]string{headerFeedsSearched: "2"}, []string{"alpha", "beta"}},
+		{"legacy feed_id", "/api/v1/knowledge?feed_id=" + beta.ID.String(), with(w.multi), 200, "",
+			map[string]string{"Warning": legacyFeedWarning}, []string{"beta"}},
+		{"header wins over legacy", "/api/v1/knowledge?feed_id=" + beta.ID.String(), with(w.multi, headerFeed, "alpha"), 200, "",
+			map[string]string{"Warning": ""}, []string{"alpha"}},
+		{"malformed", "/api/v1/knowledge", with(w.multi, headerFeed, "Not a feed!"), 400, "INVALID_FEED", nil, nil},
+		{"unknown slug", "/api/v1/knowledge", with(w.multi, headerFeed, "nope"), 404, "NOT_FOUND", nil, nil},
+		{"not subscribed", "/api/v1/knowledge", with(w.multi, headerFeed, "unsubscribed"), 403, "FEED_NOT_SUBSCRIBED", nil, nil},
+		{"archived", "/api/v1/knowledge", with(w.multi, headerFeed, "gone"), 404, "FEED_UNAVAILABLE", nil, nil},
+		{"entry of another feed", "/api/v1/knowledge/" + w.entry["beta"].String(), with(w.multi, headerFeed, "alpha"), 404, "NOT_FOUND", nil, nil},
+		{"entry of the feed", "/api/v1/knowledge/" + w.entry["alpha"].String(), with(w.multi, headerFeed, "alpha"), 200, "", nil, []string{"alpha"}},
+		{"category outside allowed", "/api/v1/knowledge?category=diet", with(w.restricted, headerFeed, "alpha"), 403, "CATEGORY_RESTRICTED", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, env := w.do(t, http.MethodGet, tt.path, tt.headers, "")
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status: got %d, want %d: %s", rec.Code, tt.wantStatus, rec.Body)
+			}
+			if tt.wantCode != "" && (env.Error == nil || env.Error.Code != tt.wantCode) {
+				t.Fatalf("error: got %+v, want %s", env.Error, tt.wantCode)
+			}
+			for h, want := range tt.wantHeaders {
+				if got := rec.Header().Get(h); got != want {
+					t.Errorf("%s: got %q, want %q", h, got, want)
+				}
+			}
+			if tt.wantFeeds != nil {
+				if got := contextSlugs(t, rec.Body.Bytes()); strings.Join(got, ",") != strings.Join(tt.wantFeeds, ",") {
+					t.Errorf("context feeds: got %v, want %v", got, tt.wantFeeds)
+				}
+			}
+		})
+	}
+}
+
+func contextSlugs(t *testing.T, body []byte) []string {
+	t.Helper()
+	var env struct {
+		Context struct {
+			Feeds []FeedRef `json:"feeds"`
+		} `json:"context"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range env.Context.Feeds {
+		out = append(out, f.Slug)
+	}
+	return out
+}
+
+func TestKnowledgeParameters(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	alpha := with(w.multi, headerFeed, "alpha")
+	tests := []struct {
+		name, path string
+		headers    map[string]string
+		wantStatus int
+		wantField  string
+		wantCount  int
+	}{
+		{"limit too large", "/api/v1/knowledge?limit=51", alpha, 400, "limit", 0},
+		{"limit zero", "/api/v1/knowledge?limit=0", alpha, 400, "limit", 0},
+		{"negative offset", "/api/v1/knowledge?offset=-1", alpha, 400, "offset", 0},
+		{"confidence out of range", "/api/v1/knowledge?confidence_min=2", alpha, 400, "confidence_min", 0},
+		{"bad since", "/api/v1/knowledge?since=yesterday", alpha, 400, "since", 0},
+		{"bad verbosity", "/api/v1/knowledge?verbosity=loud", alpha, 400, "verbosity", 0},
+		{"bad days", "/api/v1/knowledge/recent?days=0", alpha, 400, "days", 0},
+		{"bad entry id", "/api/v1/knowledge/not-a-uuid", alpha, 400, "id", 0},
+		{"unknown parameters are ignored", "/api/v1/knowledge?color=blue&limit=50", alpha, 200, "", 6},
+		{"category filter", "/api/v1/knowledge?category=Sleep&limit=50", alpha, 200, "", 3},
+		{"allowed categories filter silently", "/api/v1/knowledge?limit=50", with(w.restricted, headerFeed, "alpha"), 200, "", 3},
+		{"search filter", "/api/v1/knowledge?search=advice&limit=50", alpha, 200, "", 6},
+		{"q alias", "/api/v1/knowledge?q=astronomy", alpha, 200, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, env := w.do(t, http.MethodGet, tt.path, tt.headers, "")
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status: got %d, want %d: %s", rec.Code, tt.wantStatus, rec.Body)
+			}
+			if tt.wantField != "" {
+				if env.Error == nil || env.Error.Code != "VALIDATION_ERROR" || env.Error.Details["field"] != tt.wantField {
+					t.Errorf("error: got %+v, want VALIDATION_ERROR on %s", env.Error, tt.wantField)
+				}
+				return
+			}
+			var data []map[string]any
+			if err := json.Unmarshal(env.Data, &data); err != nil {
+				t.Fatal(err)
+			}
+			if len(data) != tt.wantCount {
+				t.Errorf("got %d entries, want %d", len(data), tt.wantCount)
+			}
+		})
+	}
+}
+
+func TestVerbosityAndQuotaCounting(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	alpha := with(w.multi, headerFeed, "alpha")
+	_, full := w.do(t, http.MethodGet, "/api/v1/knowledge?limit=1", alpha, "")
+	_, compact := w.do(t, http.MethodGet, "/api/v1/knowledge?limit=1&verbosity=compact", alpha, "")
+	if !strings.Contains(string(full.Data), `"created_at"`) || strings.Contains(string(compact.Data), `"created_at"`) {
+		t.Errorf("full should carry created_at and compact not:\nfull %s\ncompact %s", full.Data, compact.Data)
+	}
+	for _, field := range []string{"embedding", "metadata", "search_vector"} {
+		if strings.Contains(string(full.Data), `"`+field+`"`) {
+			t.Errorf("entry JSON carries %s: %s", field, full.Data)
+		}
+	}
+	before := w.used(t, w.multiAccount, auth.EnvLive)
+	w.do(t, http.MethodGet, "/api/v1/knowledge", with(w.multi, headerFeed, "nope"), "") // 404: not counted
+	w.do(t, http.MethodGet, "/api/v1/feeds", with(w.multi), "")                         // not quota-counted
+	w.do(t, http.MethodGet, "/api/v1/knowledge/recent?feed=all", with(w.multi), "")     // fan-out: one unit
+	if got := w.used(t, w.multiAccount, auth.EnvLive) - before; got != 1 {
+		t.Errorf("units used: got %d, want 1 (failures and /feeds free, fan-out one)", got)
+	}
+}
+
+func TestIngestAndDeleteOverHTTP(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	key := with(w.multi, "Content-Type", "application/json")
+	rec, env := w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", key,
+		`[{"external_id":"new-1","title":"Naps","content":"Short naps help."},{"external_id":"0","title":"beta entry 0","content":"Changed."}]`)
+	if rec.Code != 200 || !strings.Contains(string(env.Data), `"created":1,"updated":1`) {
+		t.Fatalf("array ingest: %d %s", rec.Code, rec.Body)
+	}
+	rec, env = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", key,
+		"{\"external_id\":\"new-2\",\"content\":\"ndjson\"}\n{\"external_id\":\"new-3\",\"confidence\":7,\"content\":\"x\"}\n")
+	if rec.Code != 400 || env.Error.Code != "VALIDATION_ERROR" || env.Error.Details["field"] != "confidence" {
+		t.Fatalf("invalid NDJSON batch: %d %s", rec.Code, rec.Body)
+	}
+	rec, _ = w.do(t, http.MethodGet, "/api/v1/knowledge?limit=50", with(w.multi, headerFeed, "beta"), "")
+	if !strings.Contains(rec.Body.String(), `"total":4`) {
+		t.Errorf("after a failed batch the feed should hold 3+1 entries: %s", rec.Body)
+	}
+	rec, _ = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(w.single), `[{"external_id":"x","content":"y"}]`)
+	if rec.Code != 403 {
+		t.Errorf("key without knowledge:write: got %d, want 403", rec.Code)
+	}
+	other := w.account(t, auth.TierPro, auth.AccountUpdate{})
+	otherKey := w.key(t, auth.KeySpec{AccountID: other, Env: auth.EnvLive, Scopes: []string{"*"}}).Secret
+	rec, _ = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(otherKey), `[{"external_id":"x","content":"y"}]`)
+	if rec.Code != 404 {
+		t.Errorf("ingest into another account's feed: got %d, want 404", rec.Code)
+	}
+	path := "/api/v1/feeds/beta/entries/" + w.entry["beta"].String()
+	if rec, _ = w.do(t, http.MethodDelete, path, key, ""); rec.Code != 200 {
+		t.Errorf("delete: got %d %s", rec.Code, rec.Body)
+	}
+	if rec, _ = w.do(t, http.MethodDelete, path, key, ""); rec.Code != 404 {
+		t.Errorf("delete again: got %d, want 404", rec.Code)
+	}
+}
+
+func TestFeedsSubscriptionsAndStats(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	rec, env := w.do(t, http.MethodPost, "/api/v1/feeds", with(w.multi), `{"slug":"mine","name":"Mine","language":"german"}`)
+	if rec.Code != 201 || !strings.Contains(string(env.Data), `"subscription_status":"active"`) {
+		t.Fatalf("create feed: %d %s", rec.Code, rec.Body)
+	}
+	for _, tt := range []struct{ body, field string }{
+		{`{"slug":"Bad Slug","name":"x"}`, "slug"}, {`{"slug":"mine","name":"again"}`, "slug"},
+		{`{"slug":"x2","name":"x","language":"klingon"}`, "language"},
+	} {
+		if rec, env = w.do(t, http.MethodPost, "/api/v1/feeds", with(w.multi), tt.body); rec.Code != 400 || env.Error.Details["field"] != tt.field {
+			t.Errorf("create %s: got %d %s, want 400 on %s", tt.body, rec.Code, rec.Body, tt.field)
+		}
+	}
+	if rec, env = w.do(t, http.MethodPost, "/api/v1/feeds", with(w.multi), `{"slug":"paid","name":"Paid","is_paid":true}`); rec.Code != 412 || env.Error.Code != "STRIPE_CONNECT_REQUIRED" {
+		t.Errorf("paid feed without payouts: got %d %s", rec.Code, rec.Body)
+	}
+	if rec, _ = w.do(t, http.MethodPost, "/api/v1/subscriptions/unsubscribed", with(w.multi), ""); rec.Code != 200 {
+		t.Errorf("subscribe: %d %s", rec.Code, rec.Body)
+	}
+	if rec, env = w.do(t, http.MethodPost, "/api/v1/subscriptions/gone", with(w.multi), ""); rec.Code != 404 || env.Error.Code != "FEED_UNAVAILABLE" {
+		t.Errorf("subscribe to archived: %d %s", rec.Code, rec.Body)
+	}
+	if rec, _ = w.do(t, http.MethodDelete, "/api/v1/subscriptions/beta", with(w.multi), ""); rec.Code != 200 {
+		t.Errorf("unsubscribe: %d %s", rec.Code, rec.Body)
+	}
+	if rec, env = w.do(t, http.MethodGet, "/api/v1/knowledge", with(w.multi, headerFeed, "beta"), ""); rec.Code != 403 || env.Error.Code != "FEED_NOT_SUBSCRIBED" {
+		t.Errorf("after unsubscribing: %d %s", rec.Code, rec.Body)
+	}
+	rec, env = w.do(t, http.MethodGet, "/api/v1/stats", nil, "")
+	if rec.Code != 200 || rec.Header().Get("Cache-Control") != "public, max-age=300" ||
+		!strings.Contains(string(env.Data), `"total_feeds":16`) || !strings.Contains(string(env.Data), `"total_categories":2`) {
+		t.Errorf("stats: %d %s %s", rec.Code, rec.Header(), rec.Body)
+	}
+}
