@@ -1,0 +1,116 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// keywordSQL ranks the entries matching a text query, in one statement over
+// every queried feed, so scores are comparable across feeds.
+//
+// Feeds may use different text-search configurations: q builds the query once
+// per configuration ($3, the feeds' distinct languages) and each entry is
+// matched by the query of its own language, through the GIN index on
+// search_vector (a nested loop over the few languages, each a bitmap scan).
+//
+// all_terms is the websearch_to_tsquery of the text (quotes, OR, -term
+// honoured). When the text uses none of those operators ($2), the query ranked
+// and matched is the OR of the text's lexemes (plainto_tsquery with & turned
+// into |), so a natural-language question also finds entries matching only
+// some of its words; ts_rank_cd scores those matching more words higher.
+// Stop-word-only text gives empty tsqueries, which match nothing.
+//
+// The row bound: each branch below takes at most $5 rows (Options.
+// KeywordRowBound) in whatever order the bitmap scan yields them, before any
+// ranking. The first branch takes rows matching every term; the second, only
+// for OR queries, rows matching some but not all. So a query whose words occur
+// in most of a large feed ranks at most 2 × $5 rows, and rows matching every
+// word are never crowded out by rows matching one. Filters apply before the
+// bound, so it never hides a row that passes them in favour of one that fails.
+const keywordSQL = `
+WITH q AS (
+    SELECT lang,
+           websearch_to_tsquery(lang::regconfig, $1) AS all_terms,
+           CASE WHEN $2 THEN replace(plainto_tsquery(lang::regconfig, $1)::text, ' & ', ' | ')::tsquery
+                ELSE websearch_to_tsquery(lang::regconfig, $1) END AS query
+    FROM unnest($3::text[]) AS lang
+)
+SELECT feed_id, id, score FROM (
+    (SELECT e.feed_id, e.id, ts_rank_cd($6::float4[], e.search_vector, q.query, $7) AS score
+     FROM q JOIN entries e ON e.language = q.lang
+     WHERE e.feed_id = ANY($4) AND e.search_vector @@ q.all_terms
+       AND ($9::text[] IS NULL OR e.category = ANY($9))
+       AND ($10::text[] IS NULL OR e.category = ANY($10))
+       AND e.confidence >= $11::real
+     LIMIT $5)
+    UNION ALL
+    (SELECT e.feed_id, e.id, ts_rank_cd($6::float4[], e.search_vector, q.query, $7)
+     FROM q JOIN entries e ON e.language = q.lang
+     WHERE $2 AND e.feed_id = ANY($4) AND e.search_vector @@ q.query
+       AND NOT e.search_vector @@ q.all_terms
+       AND ($9::text[] IS NULL OR e.category = ANY($9))
+       AND ($10::text[] IS NULL OR e.category = ANY($10))
+       AND e.confidence >= $11::real
+     LIMIT $5)
+) c
+ORDER BY score DESC, id
+LIMIT $8`
+
+// keywordLeg returns the best n keyword candidates for q, best first.
+func (e *Engine) keywordLeg(ctx context.Context, q Query, n int) ([]candidate, error) {
+	f := newFilter(q)
+	rows, err := e.pool.Query(ctx, keywordSQL, q.Text, !hasOperators(q.Text), languages(q.Feeds),
+		f.feeds, e.opts.KeywordRowBound, keywordWeights(), keywordNormalization, n,
+		f.categories, f.allowed, f.confMin)
+	if err != nil {
+		return nil, fmt.Errorf("keyword search: %w", err)
+	}
+	return scanCandidates(rows, "keyword search")
+}
+
+// keywordSearch answers a ModeKeyword query.
+func (e *Engine) keywordSearch(ctx context.Context, q Query) (Result, error) {
+	cands, err := e.keywordLeg(ctx, q, q.Offset+q.Limit)
+	if err != nil {
+		return Result{}, err
+	}
+	hits := make([]Hit, 0, q.Limit)
+	for i, c := range page(cands, q.Offset, q.Limit) {
+		hits = append(hits, Hit{
+			Entry:    Entry{ID: c.id, FeedID: c.feedID},
+			RawScore: c.score,
+			Keyword:  &LegScore{Rank: q.Offset + i + 1, Score: c.score},
+		})
+	}
+	hits, err = e.fillEntries(ctx, hits)
+	return Result{Hits: hits}, err
+}
+
+// hasOperators reports whether text uses websearch_to_tsquery syntax: a quote,
+// the word "or" (any case) or a word starting with "-". Such text is taken
+// literally; other text is a question whose words are ORed.
+func hasOperators(text string) bool {
+	if strings.ContainsRune(text, '"') {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(text, unicode.IsSpace) {
+		if strings.EqualFold(w, "or") || (len(w) > 1 && w[0] == '-') {
+			return true
+		}
+	}
+	return false
+}
+
+// languages lists the distinct text-search configurations of feeds.
+func languages(feeds []Feed) []string {
+	out := make([]string, 0, len(feeds))
+	for _, f := range feeds {
+		if !slices.Contains(out, f.Language) {
+			out = append(out, f.Language)
+		}
+	}
+	return out
+}
