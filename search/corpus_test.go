@@ -73,7 +73,8 @@ func vocabulary() []string {
 }
 
 // generated returns n deterministic entries of random vocabulary words; every
-// 50th one (2%) is in category "rare", the others in "common".
+// 50th one (2%) is in category "rare" with confidence 1, the others in
+// "common" with confidence 0.5.
 func generated(n int, seed uint64) []NewEntry {
 	r := rand.New(rand.NewPCG(seed, 1))
 	vocab := vocabulary()
@@ -86,11 +87,12 @@ func generated(n int, seed uint64) []NewEntry {
 	}
 	out := make([]NewEntry, n)
 	for i := range out {
-		cat := "common"
+		cat, conf := "common", 0.5
 		if i%50 == 0 {
-			cat = "rare"
+			cat, conf = "rare", 1
 		}
-		out[i] = NewEntry{ExternalID: fmt.Sprintf("g%05d", i), Title: words(3), Content: words(12), Category: cat}
+		out[i] = NewEntry{ExternalID: fmt.Sprintf("g%05d", i), Title: words(3), Content: words(12),
+			Category: cat, Confidence: ptr(conf)}
 	}
 	return out
 }
