@@ -28,3 +28,14 @@ func NDCG(ranked []string, rels map[string]int, k int) float64 {
 	}
 	return dcg / ideal
 }
+
+// ReciprocalRank is 1/rank of the first relevant doc (grade > 0) within the
+// first k of ranked, or 0.
+func ReciprocalRank(ranked []string, rels map[string]int, k int) float64 {
+	for i, id := range ranked[:min(k, len(ranked))] {
+		if rels[id] > 0 {
+			return 1 / float64(i+1)
+		}
+	}
+	return 0
+}

@@ -92,8 +92,9 @@ func TestSemanticFilteredSearchFillsThePage(t *testing.T) {
 	eng, pool, emb := testEngine(t)
 	feed := newFeed(t, pool, "gen", "simple")
 	ingest(t, eng, feed, generated(2000, 7))
-	indexOnly := New(indexOnlyPool(t, pool), emb).WithOptions(
-		Options{KeywordRowBound: 5_000, EFSearch: 10, MaxScanTuples: 20_000, ExactScanMax: 0})
+	opts := DefaultOptions()
+	opts.EFSearch, opts.ExactScanMax = 10, 0
+	indexOnly := New(indexOnlyPool(t, pool), emb).WithOptions(opts)
 
 	by := map[string]Query{
 		"category":   {Categories: []string{"rare"}},
