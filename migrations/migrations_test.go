@@ -124,4 +124,3 @@ func TestOpenRejectsBadURLWithoutEchoingIt(t *testing.T) {
 		t.Errorf("error %q leaks the password", got)
 	}
 }
-
