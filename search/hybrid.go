@@ -33,8 +33,9 @@ func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
 	if semErr != nil && !degraded {
 		return Result{}, semErr
 	}
-	hits, err := e.fillEntries(ctx, page(fuse(kw.cands, semantic), q.Offset, q.Limit))
-	return Result{Hits: hits, Degraded: degraded}, err
+	fused := fuse(kw.cands, semantic)
+	hits, err := e.fillEntries(ctx, page(fused, q.Offset, q.Limit))
+	return Result{Hits: hits, HasMore: len(fused) > q.Offset+q.Limit, Degraded: degraded}, err
 }
 
 // hybridSemanticLeg embeds the query and runs the semantic leg.

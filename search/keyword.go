@@ -102,7 +102,7 @@ func (e *Engine) keywordLeg(ctx context.Context, q Query, n int) ([]candidate, e
 
 // keywordSearch answers a ModeKeyword query.
 func (e *Engine) keywordSearch(ctx context.Context, q Query) (Result, error) {
-	cands, err := e.keywordLeg(ctx, q, q.Offset+q.Limit)
+	cands, err := e.keywordLeg(ctx, q, q.Offset+q.Limit+1) // one more: HasMore
 	if err != nil {
 		return Result{}, err
 	}
@@ -115,7 +115,7 @@ func (e *Engine) keywordSearch(ctx context.Context, q Query) (Result, error) {
 		})
 	}
 	hits, err = e.fillEntries(ctx, hits)
-	return Result{Hits: hits}, err
+	return Result{Hits: hits, HasMore: len(cands) > q.Offset+q.Limit}, err
 }
 
 // hasOperators reports whether text uses websearch_to_tsquery syntax: a quote,

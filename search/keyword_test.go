@@ -99,6 +99,12 @@ func TestKeywordPlainQueryRanksEntriesMatchingAllWordsFirst(t *testing.T) {
 	if second.Hits[0].Keyword.Rank != 3 {
 		t.Errorf("offset 2: first hit has rank %d, want 3", second.Hits[0].Keyword.Rank)
 	}
+	if second.HasMore {
+		t.Error("offset 2 limit 2 of 4: HasMore = true, want false")
+	}
+	if first := mustSearch(t, eng, Query{Text: "hearts attacked", Feeds: []Feed{feed}, Limit: 3}); !first.HasMore {
+		t.Error("limit 3 of 4: HasMore = false, want true")
+	}
 }
 
 func TestKeywordStemmingFollowsEachFeedsConfiguration(t *testing.T) {

@@ -58,6 +58,10 @@ type Hit struct {
 // Result is a page of hits, best first.
 type Result struct {
 	Hits []Hit
+	// HasMore reports that the ranked list goes on past this page, for
+	// pagination.has_more. Search counts no total: the handler should omit
+	// pagination.total (or send null) for search.
+	HasMore bool
 	// Degraded reports a hybrid search answered from the keyword leg alone
 	// because the embedder was unavailable (API.md: meta.degraded = true).
 	Degraded bool
@@ -65,7 +69,8 @@ type Result struct {
 
 // Search runs q and returns the page of hits q.Offset..q.Offset+q.Limit.
 // Stop-word-only text finds nothing (an empty Result, no error). There is no
-// total count: each leg only ever looks at its best candidates.
+// total count, since each leg only ever looks at its best candidates; see
+// Result.HasMore.
 //
 // Errors: ErrInvalidQuery for a Query outside the limits; for ModeSemantic, an
 // error wrapping embed.ErrUnavailable when the embedder cannot answer (hybrid

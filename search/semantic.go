@@ -114,7 +114,7 @@ func (e *Engine) semanticSearch(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cands, err := e.semanticLeg(ctx, q, vec, q.Offset+q.Limit)
+	cands, err := e.semanticLeg(ctx, q, vec, q.Offset+q.Limit+1) // one more: HasMore
 	if err != nil {
 		return Result{}, err
 	}
@@ -127,5 +127,5 @@ func (e *Engine) semanticSearch(ctx context.Context, q Query) (Result, error) {
 		})
 	}
 	hits, err = e.fillEntries(ctx, hits)
-	return Result{Hits: hits}, err
+	return Result{Hits: hits, HasMore: len(cands) > q.Offset+q.Limit}, err
 }
