@@ -27,11 +27,20 @@ type Engine struct {
 	pool     *pgxpool.Pool
 	embedder embed.Embedder
 	now      func() time.Time
+	opts     Options
 }
 
 // New returns an Engine over pool that embeds entries and queries with embedder.
 func New(pool *pgxpool.Pool, embedder embed.Embedder) *Engine {
-	return &Engine{pool: pool, embedder: embedder, now: time.Now}
+	return &Engine{pool: pool, embedder: embedder, now: time.Now, opts: DefaultOptions()}
+}
+
+// WithOptions returns a copy of e that retrieves with the knobs o (see
+// ranking.go for their meaning and ranges); e is unchanged.
+func (e *Engine) WithOptions(o Options) *Engine {
+	c := *e
+	c.opts = o
+	return &c
 }
 
 // Feed is what search needs to know of a feed: its id and its Postgres

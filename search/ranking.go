@@ -1,0 +1,95 @@
+package search
+
+// This file holds every knob that shapes retrieval: the ones fixed by the API
+// contract as constants, the ones an operator or a benchmark may tune as Options
+// fields. Change one only with the quality numbers from bench/ before and after.
+
+// Fixed by the API contract (API.md §6).
+const (
+	// rrfK is the k of Reciprocal Rank Fusion: a hit at 1-based rank r in a leg
+	// adds 1/(rrfK + r) to its fused score. Larger k flattens the difference
+	// between top and lower ranks. Unit: ranks. Range: > 0; the contract says 60.
+	rrfK = 60
+
+	// candidateWindow is the least number of candidates each leg of a hybrid
+	// search contributes to fusion; a leg contributes max(offset+limit,
+	// candidateWindow). Pages inside the first window (offset+limit <= 50) are
+	// fused over identical candidate lists, so they never overlap or skip.
+	// Unit: rows per leg. Range: >= MaxLimit.
+	candidateWindow = 50
+)
+
+// Query limits (API.md §4). Search rejects a Query outside them with
+// ErrInvalidQuery.
+const (
+	MaxQueryChars = 1_000 // characters of Query.Text
+	MaxLimit      = 50    // Query.Limit is 1..MaxLimit
+	MaxFeeds      = 10    // Query.Feeds holds 1..MaxFeeds feeds (fan-out to all)
+	// MaxOffset bounds Query.Offset: deeper pages cost index work without
+	// adding value, and the keyword leg ranks a bounded set of rows anyway.
+	MaxOffset = 1_000
+)
+
+// keywordWeights are ts_rank's weights for the tsvector labels {D, C, B, A}:
+// title (A) 1.0 above tags (B) 0.4 above content (C) 0.2; D is unused.
+// Range: 0..1 each. A function, because a slice cannot be a constant.
+func keywordWeights() []float32 { return []float32{0.1, 0.2, 0.4, 1.0} }
+
+// keywordNormalization is ts_rank's normalization bit mask: 1 divides the
+// rank by 1 + log(document length), so a long entry does not win just by
+// repeating a word; 32 maps the result into [0, 1) as rank/(rank+1), which
+// keeps raw_score bounded without changing the order. Range: the bit mask
+// documented for ts_rank (0..63). ts_rank rather than ts_rank_cd: at 100,000
+// entries it ranked the same rows three times faster (SciFact claims ORed).
+const keywordNormalization = 1 | 32
+
+// Options are the tunable retrieval knobs. DefaultOptions gives the values
+// kapi ships with; Engine.WithOptions swaps them (benchmarks, tests).
+type Options struct {
+	// KeywordRowBound caps how many matching rows the keyword leg ranks, per
+	// tier (rows matching every term; rows matching an uncommon term; rows
+	// matching only common terms: see keywordSQL). Rows are
+	// taken in index/heap order, not by score, so a query that matches most of
+	// a large feed (common words) costs O(bound) heap fetches and ts_rank
+	// calls, not O(matches); the price is that among more than bound matches of
+	// one tier, the ones ranked are arbitrary. Unit: rows. Range: >= 100.
+	KeywordRowBound int
+
+	// CommonTermFraction: a query lexeme found in more than this fraction of
+	// all entries (by the planner statistics of search_vector) is common. The
+	// keyword leg takes rows matching the uncommon terms of a question before
+	// rows matching only common ones, an IDF-like pre-order that keeps the
+	// row bound from cutting the relevant rows (SciFact nDCG@10 with a bound of
+	// 1,000: 0.33 without it). Unit: fraction of rows. Range: 0..1 (1: every
+	// term is uncommon, no pre-order).
+	CommonTermFraction float64
+
+	// EFSearch is hnsw.ef_search, the size of the HNSW candidate queue: larger
+	// is better recall and slower. The engine raises it to the number of rows a
+	// query asks for when that is larger. Unit: candidates. Range: 1..1000.
+	EFSearch int
+
+	// MaxScanTuples is hnsw.max_scan_tuples: how many index tuples an iterative
+	// scan may visit looking for rows that pass the filters before giving up
+	// (and returning fewer than asked). Unit: tuples. Range: >= 1.
+	MaxScanTuples int
+
+	// ExactScanMax is the largest filtered set (entries of the queried feeds
+	// in the allowed categories, counted from feed_categories) searched by an
+	// exact scan instead of the HNSW index: below it, computing every distance
+	// is cheap and exact, where a graph walk would mostly visit filtered-out
+	// nodes. Unit: entries. Range: >= 0 (0: always use the index).
+	ExactScanMax int
+}
+
+// DefaultOptions returns the knobs kapi ships with, measured with bench/ at
+// 100,000 entries on a 2-core machine.
+func DefaultOptions() Options {
+	return Options{
+		KeywordRowBound:    1_000,
+		CommonTermFraction: 0.02,
+		EFSearch:           100,
+		MaxScanTuples:      20_000,
+		ExactScanMax:       5_000,
+	}
+}
