@@ -23,6 +23,7 @@ func (s *Server) routes(r *gin.Engine) {
 
 	v1.GET("/categories", s.authed("knowledge:read", counted|accountChecked), s.handle(s.categories))
 	v1.GET("/knowledge", s.authed("knowledge:read", counted|accountChecked), s.handle(s.listKnowledge))
+	v1.GET("/knowledge/search", s.authed("knowledge:read", counted|accountChecked), s.handle(s.searchKnowledge))
 	v1.GET("/knowledge/recent", s.authed("knowledge:read", counted|accountChecked), s.handle(s.recentKnowledge))
 	v1.GET("/knowledge/:id", s.authed("knowledge:read", counted|accountChecked), s.handle(s.getKnowledge))
 
