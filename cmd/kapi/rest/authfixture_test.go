@@ -17,8 +17,8 @@ import (
 	"github.com/kapi-project/kapi/auth"
 	"github.com/kapi-project/kapi/embed/embedtest"
 	"github.com/kapi-project/kapi/feeds"
-	"github.com/kapi-project/kapi/search"
 	"github.com/kapi-project/kapi/migrations/pgtest"
+	"github.com/kapi-project/kapi/search"
 )
 
 // authOptions tunes an authServer; zero values: a fresh database, in-process

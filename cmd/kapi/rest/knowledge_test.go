@@ -19,9 +19,9 @@ import (
 type world struct {
 	*authServer
 	multi, single, wide, restricted string // keys
-	multiAccount                        uuid.UUID
-	feed                                map[string]feeds.Feed
-	entry                               map[string]uuid.UUID // feed slug → one entry id
+	multiAccount                    uuid.UUID
+	feed                            map[string]feeds.Feed
+	entry                           map[string]uuid.UUID // feed slug → one entry id
 }
 
 func newWorld(t *testing.T) *world {
