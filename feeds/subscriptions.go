@@ -140,3 +140,23 @@ func (c *Catalog) Totals(ctx context.Context) (Totals, error) {
 	}
 	return t, nil
 }
+
+const allFeedsSQL = `SELECT ` + feedColumns + ` FROM feeds f ORDER BY f.slug`
+
+// All returns every feed, whatever its status, by slug.
+func (c *Catalog) All(ctx context.Context) ([]Feed, error) {
+	rows, err := c.pool.Query(ctx, allFeedsSQL)
+	if err != nil {
+		return nil, fmt.Errorf("list all feeds: %w", err)
+	}
+	defer rows.Close()
+	var out []Feed
+	for rows.Next() {
+		f, err := scanFeed(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list all feeds: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

@@ -11,9 +11,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
-
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/search"
 )
@@ -98,7 +95,7 @@ func (in ingester) file(ctx context.Context, path string, sum *ingestSummary) er
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	bar := in.progress(path, total)
+	bar := newProgress(in.stderr, path, total)
 	defer bar.Finish()
 	for {
 		batch, lines, err := search.ReadBatch(r, in.batch)
@@ -114,7 +111,7 @@ func (in ingester) file(ctx context.Context, path string, sum *ingestSummary) er
 		}
 		tally(sum, results)
 		bar.Add(len(results))
-		if !term.IsTerminal(int(os.Stderr.Fd())) {
+		if !onTerminal() {
 			in.logger.Info("ingest progress", "file", path, "done", sum.Entries, "total", total)
 		}
 	}
@@ -175,19 +172,4 @@ func countEntries(path string) (int, error) {
 		}
 		n++
 	}
-}
-
-// progress is a bar with entries/s and ETA on a terminal, invisible otherwise.
-func (in ingester) progress(path string, total int) *progressbar.ProgressBar {
-	return progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(in.stderr),
-		progressbar.OptionSetVisibility(term.IsTerminal(int(os.Stderr.Fd()))),
-		progressbar.OptionSetDescription(path),
-		progressbar.OptionSetItsString("entries"),
-		progressbar.OptionShowIts(),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(in.stderr) }),
-	)
 }

@@ -71,8 +71,10 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	if err != nil {
 		return err
 	}
+	catalog, engine := feeds.New(pool), search.New(pool, queries)
+	warnStaleVectors(ctx, catalog, engine, logger)
 	api := rest.New(rest.Deps{DB: pool, Logger: logger, Version: version,
-		Catalog: feeds.New(pool), Engine: search.New(pool, queries),
+		Catalog: catalog, Engine: engine,
 		Keys: keys, Accounts: auth.NewAccounts(pool), Limiter: auth.NewLimiter(limits), Quota: auth.NewQuota(pool, auth.QuotaOptions{}),
 	})
 	return serveHTTP(ctx, cfg, logger, api.Handler())
