@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kapi-project/kapi/auth"
-	"github.com/kapi-project/kapi/migrations"
 )
 
 // accountJSON is what the accounts subcommands print.
@@ -116,15 +115,6 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// withPool opens the database for one admin command.
-func withPool(ctx context.Context, cfg Config, f func(*pgxpool.Pool) error) error {
-	pool, err := migrations.Open(ctx, cfg.DatabaseURL, migrations.PoolOptions{MaxConns: 2})
-	if err != nil {
-		return fmt.Errorf("open database: %w", err)
-	}
-	defer pool.Close()
-	return f(pool)
-}
 
 func printJSON(w io.Writer, v any) error {
 	return json.NewEncoder(w).Encode(v)

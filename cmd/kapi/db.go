@@ -22,3 +22,13 @@ func openDB(ctx context.Context, cfg Config, logger *slog.Logger) (*pgxpool.Pool
 	}
 	return pool, nil
 }
+
+// withPool runs f on a pool for one admin command (migrating first, quietly).
+func withPool(ctx context.Context, cfg Config, f func(*pgxpool.Pool) error) error {
+	pool, err := openDB(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return f(pool)
+}

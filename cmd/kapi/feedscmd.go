@@ -6,14 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kapi-project/kapi/feeds"
 )
 
-func feedsCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Writer, args []string) error {
+func feedsCmd(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
 	if len(args) == 0 {
 		return usageError{errors.New("usage: kapi feeds create|update ...")}
 	}
@@ -30,7 +30,7 @@ func feedsCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Wr
 		if err := fs.Parse(args[1:]); err != nil {
 			return usageError{err}
 		}
-		return withCatalog(ctx, cfg, logger, func(c *feeds.Catalog) error {
+		return withCatalog(ctx, cfg, func(c *feeds.Catalog) error {
 			f, err := c.Create(ctx, nf)
 			if err != nil {
 				return err
@@ -46,7 +46,7 @@ func feedsCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Wr
 		if *ref == "" || *status == "" {
 			return usageError{errors.New("usage: kapi feeds update --feed S --status published|archived|suspended")}
 		}
-		return withCatalog(ctx, cfg, logger, func(c *feeds.Catalog) error {
+		return withCatalog(ctx, cfg, func(c *feeds.Catalog) error {
 			f, err := c.SetStatus(ctx, *ref, feeds.Status(*status))
 			if err != nil {
 				return err
@@ -57,7 +57,7 @@ func feedsCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Wr
 	return usageError{fmt.Errorf("unknown feeds command %q (create, update)", args[0])}
 }
 
-func subscriptionsCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Writer, args []string) error {
+func subscriptionsCmd(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
 	if len(args) == 0 || (args[0] != "add" && args[0] != "remove") {
 		return usageError{errors.New("usage: kapi subscriptions add|remove --account ID --feed S")}
 	}
@@ -72,7 +72,7 @@ func subscriptionsCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdo
 	if err != nil || *ref == "" {
 		return usageError{errors.New("--account must be an account id and --feed a feed slug or UUID")}
 	}
-	return withCatalog(ctx, cfg, logger, func(c *feeds.Catalog) error {
+	return withCatalog(ctx, cfg, func(c *feeds.Catalog) error {
 		subscribe := c.Subscribe
 		if args[0] == "remove" {
 			subscribe = c.Unsubscribe
@@ -86,11 +86,6 @@ func subscriptionsCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdo
 	})
 }
 
-func withCatalog(ctx context.Context, cfg Config, logger *slog.Logger, fn func(*feeds.Catalog) error) error {
-	pool, err := openDB(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	return fn(feeds.New(pool))
+func withCatalog(ctx context.Context, cfg Config, fn func(*feeds.Catalog) error) error {
+	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error { return fn(feeds.New(pool)) })
 }

@@ -73,9 +73,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		cmdErr = migrateCmd(ctx, cfg, logger, stdout, args[1:])
 	case "feeds":
-		cmdErr = feedsCmd(ctx, cfg, logger, stdout, args[1:])
+		cmdErr = feedsCmd(ctx, cfg, stdout, args[1:])
 	case "subscriptions":
-		cmdErr = subscriptionsCmd(ctx, cfg, logger, stdout, args[1:])
+		cmdErr = subscriptionsCmd(ctx, cfg, stdout, args[1:])
 	case "reembed":
 		cmdErr = reembedCmd(ctx, cfg, logger, stdout, stderr, args[1:])
 	case "demo":
