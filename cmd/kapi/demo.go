@@ -69,7 +69,7 @@ func demoCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stder
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "\nDemo ready: account %s, %d entries in %d feeds.\nYour demo key (shown once):\n\n  %s\n\nTry:\n  curl -s -H 'Authorization: Bearer %s' 'localhost:8080/api/v1/knowledge/search?q=how+to+lower+blood+pressure&mode=hybrid'\n\n",
+	fmt.Fprintf(stderr, "\nDemo ready: account %s, %d entries in %d feeds.\nYour demo key (shown once):\n\n  %s\n\nTry:\n  curl -s -H 'Authorization: Bearer %s' -H 'X-PostGrad-Feed: all' 'localhost:8080/api/v1/knowledge/search?q=how+to+lower+blood+pressure&mode=hybrid'\n\n",
 		res.AccountID, res.Entries, len(res.Feeds), res.Key, res.Key)
 	return printJSON(stdout, res)
 }
