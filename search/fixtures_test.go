@@ -13,6 +13,12 @@ import (
 // testEngine is an Engine on a fresh database with the fake embedder.
 func testEngine(t *testing.T) (*Engine, *pgxpool.Pool, *embedtest.Embedder) {
 	t.Helper()
+	return testEngineTB(t)
+}
+
+// testEngineTB is testEngine for benchmarks too.
+func testEngineTB(t testing.TB) (*Engine, *pgxpool.Pool, *embedtest.Embedder) {
+	t.Helper()
 	pool := pgtest.New(t)
 	emb := embedtest.New(64)
 	return New(pool, emb), pool, emb
@@ -20,7 +26,7 @@ func testEngine(t *testing.T) (*Engine, *pgxpool.Pool, *embedtest.Embedder) {
 
 // newFeed inserts a published feed (the feeds package owns the table; tests of
 // search only need a row to point at).
-func newFeed(t *testing.T, pool *pgxpool.Pool, slug, language string) Feed {
+func newFeed(t testing.TB, pool *pgxpool.Pool, slug, language string) Feed {
 	t.Helper()
 	f := Feed{Language: language}
 	err := pool.QueryRow(context.Background(),
