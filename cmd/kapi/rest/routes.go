@@ -13,6 +13,7 @@ func (s *Server) routes(r *gin.Engine) {
 	v1 := r.Group("/api/v1")
 	v1.GET("/health", s.handle(s.health))
 	v1.GET("/stats", s.handle(s.stats))
+	v1.GET("/openapi.json", s.handle(s.openapi))
 
 	v1.GET("/feeds", s.authed("feeds:read", accountChecked), s.handle(s.listFeeds))
 	v1.POST("/feeds", s.authed("feeds:write", accountChecked), s.handle(s.createFeed))

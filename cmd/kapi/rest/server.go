@@ -64,6 +64,7 @@ type Server struct {
 	version    string
 	router     *gin.Engine
 	statsCache statsCache
+	openapiDoc []byte // GET /api/v1/openapi.json, converted once
 
 	keys     *auth.Keys
 	accounts *auth.Accounts
@@ -86,6 +87,7 @@ func New(deps Deps) *Server {
 	if s.termsURL == "" {
 		s.termsURL = DefaultTermsURL
 	}
+	s.openapiDoc = openapiJSON()
 	s.router = s.buildRouter()
 	return s
 }

@@ -51,6 +51,7 @@ func (ts *testServer) do(t *testing.T, method, path string, headers map[string]s
 	}
 	rec := httptest.NewRecorder()
 	ts.Handler().ServeHTTP(rec, req)
+	checkContract(t, req, rec)
 	var env envelopeJSON
 	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
 		t.Fatalf("%s %s: body is not a JSON envelope: %v\n%s", method, path, err, rec.Body)

@@ -1,0 +1,66 @@
+package rest
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+)
+
+// TestSearchOverHTTP runs GET /api/v1/knowledge/search in each mode, compact,
+// and fanned out; testServer.do validates every answer against the contract.
+func TestSearchOverHTTP(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	alpha := with(w.multi, headerFeed, "alpha")
+	tests := []struct {
+		name, path  string
+		headers     map[string]string
+		wantStatus  int
+		wantMode    string
+		wantScores  bool
+		wantHeaders map[string]string
+	}{
+		{"keyword", "/api/v1/knowledge/search?q=sleep+advice", alpha, 200, "keyword", true, nil},
+		{"semantic", "/api/v1/knowledge/search?q=sleep&mode=semantic&limit=2", alpha, 200, "semantic", true, nil},
+		{"hybrid", "/api/v1/knowledge/search?q=diet&mode=hybrid&categories=diet,sleep", alpha, 200, "hybrid", true, nil},
+		{"compact", "/api/v1/knowledge/search?q=diet&mode=hybrid&verbosity=compact", alpha, 200, "hybrid", false, nil},
+		{"fan-out", "/api/v1/knowledge/search?q=advice&mode=hybrid", with(w.multi, headerFeed, "all"), 200, "hybrid", true,
+			map[string]string{headerFeedsSearched: "2"}},
+		{"auto-selected", "/api/v1/knowledge/search?q=advice", with(w.multi), 200, "keyword", true,
+			map[string]string{headerAutoSelected: w.feed["alpha"].ID.String()}},
+		{"missing q", "/api/v1/knowledge/search", alpha, 400, "", false, nil},
+		{"bad mode", "/api/v1/knowledge/search?q=x&mode=fuzzy", alpha, 400, "", false, nil},
+		{"restricted category", "/api/v1/knowledge/search?q=x&categories=diet", with(w.restricted, headerFeed, "alpha"), 403, "", false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, env := w.do(t, http.MethodGet, tt.path, tt.headers, "")
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status: got %d, want %d: %s", rec.Code, tt.wantStatus, rec.Body)
+			}
+			for h, want := range tt.wantHeaders {
+				if got := rec.Header().Get(h); got != want {
+					t.Errorf("%s: got %q, want %q", h, got, want)
+				}
+			}
+			if tt.wantMode == "" {
+				return
+			}
+			var body struct {
+				Data    []map[string]any `json:"data"`
+				Context struct {
+					Mode string `json:"mode"`
+				} `json:"context"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			if body.Context.Mode != tt.wantMode || len(body.Data) == 0 {
+				t.Fatalf("got mode %q and %d hits, want mode %q and hits: %s", body.Context.Mode, len(body.Data), tt.wantMode, env.Data)
+			}
+			if _, ok := body.Data[0]["scores"]; ok != tt.wantScores {
+				t.Errorf("scores present: got %v, want %v", ok, tt.wantScores)
+			}
+		})
+	}
+}
