@@ -58,12 +58,13 @@ func (s *Server) listQuery(c *gin.Context, recent bool) (search.ListQuery, bool,
 	if q.Since, err = since(c, s.now(), recent); err != nil {
 		return q, false, err
 	}
-	text := c.Query("search")
+	field := "search"
+	text := c.Query(field)
 	if text == "" {
-		text = c.Query("q")
+		field, text = "q", c.Query("q")
 	}
 	if len([]rune(text)) > maxQueryLength {
-		return q, false, validationError("search", "search must be at most 1000 characters", map[string]any{"max": maxQueryLength})
+		return q, false, validationError(field, field+" must be at most 1000 characters", map[string]any{"max": maxQueryLength})
 	}
 	q.Text = text
 	if raw := c.Query("category"); raw != "" {
