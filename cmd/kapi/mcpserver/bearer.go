@@ -81,7 +81,9 @@ func writeEnvelope(w http.ResponseWriter, r *http.Request, status int, e *toolEr
 	}{Meta: map[string]string{"request_id": requestID(r.Context())}, Error: errorBody{e.Code, e.Message}}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body) // the client may be gone; nothing to do then
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body) // the client may be gone; nothing to do then
 }
 
 // bearerKey returns the key of an "Authorization: Bearer <key>" header, or ""
