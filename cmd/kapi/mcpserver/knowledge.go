@@ -14,8 +14,8 @@ type searchInput struct {
 	Feed          string    `json:"feed,omitempty" jsonschema:"a feed UUID or slug (see list_feeds), or all to search every subscribed feed (at most 10); omit it to use the most-populated subscribed feed"`
 	Mode          string    `json:"mode,omitempty" jsonschema:"keyword (default, full-text), semantic (meaning) or hybrid (both fused)"`
 	Categories    flexList  `json:"categories,omitempty" jsonschema:"only entries of these categories (an array, or a comma-separated string)"`
-	ConfidenceMin flexFloat `json:"confidence_min,omitempty" jsonschema:"only entries with at least this confidence, 0..1"`
-	Limit         flexInt   `json:"limit,omitempty" jsonschema:"how many results, 1..50, default 5"`
+	ConfidenceMin flexFloat `json:"confidence_min,omitzero" jsonschema:"only entries with at least this confidence, 0..1"`
+	Limit         flexInt   `json:"limit,omitzero" jsonschema:"how many results, 1..50, default 5"`
 	Verbosity     string    `json:"verbosity,omitempty" jsonschema:"compact (default) or full (adds created_at, updated_at and raw_score)"`
 }
 
@@ -89,10 +89,10 @@ func searchQuery(c call, in searchInput) (search.Query, bool, error) {
 
 type recentInput struct {
 	Feed      string  `json:"feed,omitempty" jsonschema:"a feed UUID or slug (see list_feeds), or all for every subscribed feed (at most 10); omit it to use the most-populated subscribed feed"`
-	Days      flexInt `json:"days,omitempty" jsonschema:"entries updated in the last this many days, 1..3650, default 7"`
+	Days      flexInt `json:"days,omitzero" jsonschema:"entries updated in the last this many days, 1..3650, default 7"`
 	Since     string  `json:"since,omitempty" jsonschema:"entries updated at or after this RFC 3339 time; overrides days"`
 	Category  string  `json:"category,omitempty" jsonschema:"only entries of this category"`
-	Limit     flexInt `json:"limit,omitempty" jsonschema:"how many entries, 1..50, default 5"`
+	Limit     flexInt `json:"limit,omitzero" jsonschema:"how many entries, 1..50, default 5"`
 	Verbosity string  `json:"verbosity,omitempty" jsonschema:"compact (default) or full (adds created_at and updated_at)"`
 }
 

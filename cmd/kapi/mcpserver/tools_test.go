@@ -137,7 +137,7 @@ func checkOutputSchema(t *testing.T, cs *mcp.ClientSession, tool string, got map
 func TestToolErrors(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
-	inactive := w.newAccount(t, auth.TierScale, auth.AccountUpdate{Status: ptr(auth.StatusPastDue)})
+	inactive := w.newAccount(t, auth.TierScale, auth.AccountUpdate{Status: new(auth.StatusPastDue)})
 	inactiveKey := w.newKey(t, auth.KeySpec{AccountID: inactive, Env: auth.EnvLive})
 	unsubscribed := w.newKey(t, auth.KeySpec{AccountID: w.newAccount(t, auth.TierScale, auth.AccountUpdate{}), Env: auth.EnvLive})
 	tests := []struct {
@@ -182,8 +182,6 @@ func TestToolErrors(t *testing.T) {
 		t.Errorf("failed calls used %d quota units, want 0", after-before)
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func TestProtocolErrors(t *testing.T) {
 	t.Parallel()

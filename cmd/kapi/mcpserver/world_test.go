@@ -120,7 +120,7 @@ func (w *world) addFeed(t *testing.T, slug string, n int, subscribers ...uuid.UU
 	var batch []search.NewEntry
 	for i := range n {
 		batch = append(batch, search.NewEntry{ExternalID: fmt.Sprint(i), Title: fmt.Sprintf("%s entry %d", slug, i),
-			Content: "Sleep and diet advice.", Category: []string{"sleep", "diet"}[i%2], Confidence: ptr(0.5 + 0.1*float64(i%2))})
+			Content: "Sleep and diet advice.", Category: []string{"sleep", "diet"}[i%2], Confidence: new(0.5 + 0.1*float64(i%2))})
 	}
 	res, err := w.engine.Ingest(ctx, search.Feed{ID: f.ID, Language: f.Language}, batch)
 	if err != nil {
