@@ -49,11 +49,12 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 
 // refuseKey answers a request whose key did not verify.
 func (s *server) refuseKey(w http.ResponseWriter, r *http.Request, header string, err error) {
+	var e *toolError
 	switch {
 	case errors.Is(err, auth.ErrMalformedKey) && bearerKey(header) != "":
-		err = newError(CodeUnauthorized, "Malformed API key: expected "+auth.KeyShape+".", nil)
+		e = newError(CodeUnauthorized, "Malformed API key: expected "+auth.KeyShape+".", nil)
 	case errors.Is(err, auth.ErrMalformedKey), errors.Is(err, auth.ErrUnauthorized):
-		err = newError(CodeUnauthorized, "", nil)
+		e = newError(CodeUnauthorized, "", nil)
 	default:
 		s.logger.ErrorContext(r.Context(), "mcp key lookup failed", "request_id", requestID(r.Context()), "error", err)
 		writeEnvelope(w, r, http.StatusServiceUnavailable, newError(CodeServiceUnavailable, "", nil))
@@ -64,7 +65,7 @@ func (s *server) refuseKey(w http.ResponseWriter, r *http.Request, header string
 		challenge += `, error="invalid_token"`
 	}
 	w.Header().Set("WWW-Authenticate", challenge)
-	writeEnvelope(w, r, http.StatusUnauthorized, err.(*toolError))
+	writeEnvelope(w, r, http.StatusUnauthorized, e)
 }
 
 // writeEnvelope writes REST's error envelope (API.md §3) for a refusal that

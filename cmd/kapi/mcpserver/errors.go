@@ -79,6 +79,7 @@ type toolError struct {
 	cause   error          // logged, never shown
 }
 
+// Error says the code and message, and the internal cause when there is one.
 func (e *toolError) Error() string {
 	if e.cause != nil {
 		return string(e.Code) + ": " + e.Message + ": " + e.cause.Error()
@@ -86,6 +87,7 @@ func (e *toolError) Error() string {
 	return string(e.Code) + ": " + e.Message
 }
 
+// Unwrap returns the internal cause.
 func (e *toolError) Unwrap() error { return e.cause }
 
 // newError builds a *toolError; an empty message takes the code's default.

@@ -49,10 +49,35 @@ func TestUnauthorized(t *testing.T) {
 			if got := resp.Header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
 				t.Errorf("WWW-Authenticate = %q, want a Bearer challenge", got)
 			}
+			if resp.Header.Get("X-Request-Id") == "" {
+				t.Error("no X-Request-Id")
+			}
 			if key := bearerKey(tt.header); key != "" && strings.Contains(string(raw), key) {
 				t.Errorf("the body %s echoes the key", raw)
 			}
 		})
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	query := strings.Repeat("a", MaxBodyBytes)
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_knowledge","arguments":{"query":"` + query + `"}}}`
+	req, _ := http.NewRequest(http.MethodPost, w.url+"/api/mcp", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+w.full)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body over %d bytes: got %d, want 413", MaxBodyBytes, resp.StatusCode)
+	}
+	if got := w.used(t, w.account); got != 0 {
+		t.Errorf("queries used %d, want 0", got)
 	}
 }
 

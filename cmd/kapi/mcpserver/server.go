@@ -10,6 +10,7 @@
 package mcpserver
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -79,10 +80,10 @@ func New(deps Deps) http.Handler {
 		version = "dev"
 	}
 	ms := mcp.NewServer(&mcp.Implementation{Name: "kapi", Title: "kapi knowledge API", Version: version},
-		&mcp.ServerOptions{Instructions: instructions, Logger: s.logger})
+		&mcp.ServerOptions{Instructions: instructions, Logger: sdkLogger(s.logger)})
 	s.register(ms)
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return ms },
-		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: s.logger,
+		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: sdkLogger(s.logger),
 			MaxRequestBodyBytes: MaxBodyBytes})
 	return s.authenticate(h)
 }
@@ -94,3 +95,23 @@ and get_category_summary to see what a feed covers. Entries come from one feed a
 unless feed is "all" (search_knowledge and get_recent_knowledge only). Tools that read
 knowledge use one unit of the monthly quota when they succeed; get_usage shows the counters.
 A failing tool returns {"error": CODE, "message": ...} with isError set.`
+
+// sdkLogger is logger for the SDK's own lines, warnings and errors only: in
+// stateless mode it logs a session's connection and disconnection at info level
+// on every request. kapi logs each tool call itself.
+func sdkLogger(logger *slog.Logger) *slog.Logger {
+	return slog.New(warnOnly{logger.Handler()})
+}
+
+// warnOnly passes on records of level warning and above.
+type warnOnly struct{ slog.Handler }
+
+func (h warnOnly) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= slog.LevelWarn && h.Handler.Enabled(ctx, level)
+}
+
+func (h warnOnly) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return warnOnly{h.Handler.WithAttrs(attrs)}
+}
+
+func (h warnOnly) WithGroup(name string) slog.Handler { return warnOnly{h.Handler.WithGroup(name)} }
