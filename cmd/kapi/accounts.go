@@ -115,7 +115,6 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-
 func printJSON(w io.Writer, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }

@@ -117,6 +117,16 @@ func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /health: got %d, want 200", resp.StatusCode)
 	}
+	// /api/mcp is mounted beside the REST router and checks the key first.
+	resp, err = http.Post("http://"+addr+"/api/mcp", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+		t.Errorf("POST /api/mcp without a key: got %d, WWW-Authenticate %q; want 401 with a Bearer challenge",
+			resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
 	cancel() // what SIGINT/SIGTERM do through signal.NotifyContext
 	select {
 	case code := <-done:

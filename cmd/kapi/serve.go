@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/mcpserver"
 	"github.com/kapi-project/kapi/cmd/kapi/rest"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/migrations"
@@ -73,11 +74,30 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	}
 	catalog, engine := feeds.New(pool), search.New(pool, queries)
 	warnStaleVectors(ctx, catalog, engine, logger)
-	api := rest.New(rest.Deps{DB: pool, Logger: logger, Version: version,
-		Catalog: catalog, Engine: engine,
-		Keys: keys, Accounts: auth.NewAccounts(pool), Limiter: auth.NewLimiter(limits), Quota: auth.NewQuota(pool, auth.QuotaOptions{}),
+	// One limiter and one quota behind both surfaces: REST and MCP calls of an
+	// account count against the same per-minute limit and monthly quota.
+	limiter, quota := auth.NewLimiter(limits), auth.NewQuota(pool, auth.QuotaOptions{})
+	api := rest.New(rest.Deps{DB: pool, Logger: logger, Version: version, Catalog: catalog, Engine: engine,
+		Keys: keys, Accounts: auth.NewAccounts(pool), Limiter: limiter, Quota: quota,
 	})
-	return serveHTTP(ctx, cfg, logger, api.Handler())
+	agents := mcpserver.New(mcpserver.Deps{Keys: keys, Gate: auth.NewGate(limiter, quota),
+		Catalog: catalog, Engine: engine, Logger: logger, Version: version})
+	return serveHTTP(ctx, cfg, logger, withMCP(api.Handler(), agents))
+}
+
+// mcpPath is where agents reach the MCP server (API.md §9).
+const mcpPath = "/api/mcp"
+
+// withMCP serves mcpPath with the MCP handler and every other path with the
+// REST router.
+func withMCP(api, agents http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == mcpPath {
+			agents.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 }
 
 // Redis client timeouts: a slow or absent Redis must cost a request little; the
