@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 )
@@ -22,16 +23,7 @@ func (e *Engine) fillEntries(ctx context.Context, hits []Hit) ([]Hit, error) {
 	if len(hits) == 0 {
 		return []Hit{}, nil
 	}
-	feeds := make([]uuid.UUID, 0, len(hits))
-	ids := make([]uuid.UUID, len(hits))
-	seen := make(map[uuid.UUID]bool)
-	for i, h := range hits {
-		ids[i] = h.ID
-		if !seen[h.FeedID] {
-			seen[h.FeedID] = true
-			feeds = append(feeds, h.FeedID)
-		}
-	}
+	feeds, ids := keysOf(hits)
 	rows, err := e.pool.Query(ctx, pageEntriesSQL, feeds, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read hit entries: %w", err)
@@ -57,6 +49,18 @@ func (e *Engine) fillEntries(ctx context.Context, hits []Hit) ([]Hit, error) {
 		}
 	}
 	return out, nil
+}
+
+// keysOf lists the distinct feed ids and the entry ids of hits.
+func keysOf(hits []Hit) (feeds, ids []uuid.UUID) {
+	ids = make([]uuid.UUID, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+		if !slices.Contains(feeds, h.FeedID) {
+			feeds = append(feeds, h.FeedID)
+		}
+	}
+	return feeds, ids
 }
 
 // page returns the part of a ranked list from offset on, at most limit long.

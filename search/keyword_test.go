@@ -220,3 +220,27 @@ func TestSearchRejectsInvalidQueries(t *testing.T) {
 		})
 	}
 }
+
+// Query text is data, never syntax: odd punctuation, quotes and backslashes
+// neither fail nor inject tsquery operators.
+func TestKeywordOddTextNeverFails(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
+	feed := newFeed(t, pool, "health", "english")
+	ingest(t, eng, feed, healthCorpus())
+	texts := []string{
+		`heart & (attack | !stroke) :* <->`, `"heart attack`, `it's O'Brien's c:\path\x`,
+		`-`, `OR`, `""`, `'`, `\`, `héart—attack…`, `- -heart`, `heart OR`,
+	}
+	for _, text := range texts {
+		for _, mode := range []Mode{ModeKeyword, ModeHybrid} {
+			if _, err := eng.Search(t.Context(), Query{Text: text, Mode: mode, Feeds: []Feed{feed}, Limit: 5}); err != nil {
+				t.Errorf("%s %q: %v", mode, text, err)
+			}
+		}
+	}
+	res := mustSearch(t, eng, Query{Text: `heart & (attack | !stroke)`, Feeds: []Feed{feed}, Limit: 10})
+	if got := sortedIDs(res.Hits); !slices.Contains(got, "stroke") || !slices.Contains(got, "attack") {
+		t.Errorf("got %q: & | ! are punctuation in a plain question, so stroke and attack match", got)
+	}
+}

@@ -15,7 +15,10 @@ const (
 	// search contributes to fusion; a leg contributes max(offset+limit,
 	// candidateWindow). Pages inside the first window (offset+limit <= 50) are
 	// fused over identical candidate lists, so they never overlap or skip.
-	// Unit: rows per leg. Range: >= MaxLimit.
+	// Deeper pages fuse longer lists, in which an entry ranked past 50 in both
+	// legs can overtake one ranked high in one leg only, so a page past the
+	// window may repeat or skip an entry of a page inside it: the price of the
+	// contract's max(offset+limit, 50). Unit: rows per leg. Range: >= MaxLimit.
 	candidateWindow = 50
 )
 
@@ -78,7 +81,11 @@ type Options struct {
 	// in the allowed categories, counted from feed_categories) searched by an
 	// exact scan instead of the HNSW index: below it, computing every distance
 	// is cheap and exact, where a graph walk would mostly visit filtered-out
-	// nodes. Unit: entries. Range: >= 0 (0: always use the index).
+	// nodes. Measured at 100,000 entries (bench/): an exact scan of a 2,000-entry
+	// category took 18 ms p50, the iterative HNSW scan 23 ms; exact cost grows
+	// linearly (~9 µs an entry, the vectors are TOASTed) while the index gets
+	// cheaper as the filter gets less selective. Unit: entries. Range: >= 0
+	// (0: always use the index).
 	ExactScanMax int
 }
 
@@ -90,6 +97,6 @@ func DefaultOptions() Options {
 		CommonTermFraction: 0.02,
 		EFSearch:           100,
 		MaxScanTuples:      20_000,
-		ExactScanMax:       5_000,
+		ExactScanMax:       2_500,
 	}
 }
