@@ -13,10 +13,23 @@ import (
 // comparison with stored rows, and the batched upsert (tsvector, GIN, counters
 // and, dominating, the HNSW insert of each 768-dimension vector).
 // Run: go test -run '^$' -bench Ingest -benchtime 10x ./search/
+//
+// The sub-benchmark without-hnsw drops the vector index first, to show how much
+// of the cost is pgvector's graph insertion rather than kapi's write path.
 func BenchmarkIngest(b *testing.B) {
+	b.Run("with-hnsw", func(b *testing.B) { benchmarkIngest(b, true) })
+	b.Run("without-hnsw", func(b *testing.B) { benchmarkIngest(b, false) })
+}
+
+func benchmarkIngest(b *testing.B, hnsw bool) {
 	eng, pool, _ := testEngineTB(b)
 	ctx := context.Background()
 	feed := newFeed(b, pool, "bench-ingest", "english")
+	if !hnsw {
+		if _, err := pool.Exec(ctx, `DROP INDEX entries_embedding_idx`); err != nil {
+			b.Fatal(err)
+		}
+	}
 	words := strings.Fields("protein cells gene expression tumour immune response clinical trial " +
 		"dose placebo cohort mortality risk factor receptor pathway mutation biomarker therapy")
 	const batchSize = MaxBatch
