@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 )
 
 // principalKey carries the authenticated caller from the HTTP middleware to the
@@ -52,12 +53,12 @@ func (s *server) refuseKey(w http.ResponseWriter, r *http.Request, header string
 	var e *toolError
 	switch {
 	case errors.Is(err, auth.ErrMalformedKey) && bearerKey(header) != "":
-		e = newError(CodeUnauthorized, "Malformed API key: expected "+auth.KeyShape+".", nil)
+		e = newError(wire.CodeUnauthorized, "Malformed API key: expected "+auth.KeyShape+".", nil)
 	case errors.Is(err, auth.ErrMalformedKey), errors.Is(err, auth.ErrUnauthorized):
-		e = newError(CodeUnauthorized, "", nil)
+		e = newError(wire.CodeUnauthorized, "", nil)
 	default:
 		s.logger.ErrorContext(r.Context(), "mcp key lookup failed", "request_id", requestID(r.Context()), "error", err)
-		writeEnvelope(w, r, http.StatusServiceUnavailable, newError(CodeServiceUnavailable, "", nil))
+		writeEnvelope(w, r, http.StatusServiceUnavailable, newError(wire.CodeServiceUnavailable, "", nil))
 		return
 	}
 	challenge := `Bearer realm="kapi"`
@@ -72,8 +73,8 @@ func (s *server) refuseKey(w http.ResponseWriter, r *http.Request, header string
 // happens before MCP processing.
 func writeEnvelope(w http.ResponseWriter, r *http.Request, status int, e *toolError) {
 	type errorBody struct {
-		Code    Code   `json:"code"`
-		Message string `json:"message"`
+		Code    wire.Code `json:"code"`
+		Message string    `json:"message"`
 	}
 	body := struct {
 		Data  any               `json:"data"`

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 	"github.com/kapi-project/kapi/feeds"
 )
 
@@ -14,14 +15,14 @@ import (
 // domain packages wrap it, maps to the row's code with the code's message.
 func TestDomainErrors(t *testing.T) {
 	t.Parallel()
-	for _, row := range domainErrors {
-		got := toToolError(fmt.Errorf("doing something: %w", row.err), DefaultTermsURL)
-		if got.Code != row.code || got.Message != messages[row.code] {
-			t.Errorf("%v: got %s %q, want %s %q", row.err, got.Code, got.Message, row.code, messages[row.code])
+	for sentinel, code := range wire.DomainErrors() {
+		got := toToolError(fmt.Errorf("doing something: %w", sentinel), DefaultTermsURL)
+		if got.Code != code || got.Message != message(code) {
+			t.Errorf("%v: got %s %q, want %s %q", sentinel, got.Code, got.Message, code, message(code))
 		}
 	}
-	for code, message := range messages {
-		if message == "" {
+	for _, code := range wire.Codes() {
+		if message(code) == "" {
 			t.Errorf("%s has no message", code)
 		}
 	}
@@ -32,19 +33,19 @@ func TestTypedErrors(t *testing.T) {
 	tests := []struct {
 		name        string
 		err         error
-		wantCode    Code
+		wantCode    wire.Code
 		wantDetails string
 	}{
-		{"scope", &auth.ScopeError{Required: "feeds:write"}, CodeInsufficientScope, "map[required_scope:feeds:write]"},
-		{"minute", &auth.LimitError{Kind: auth.LimitMinute, RetryAfter: 1500 * time.Millisecond}, CodeRateLimitExceeded,
+		{"scope", &auth.ScopeError{Required: "feeds:write"}, wire.CodeInsufficientScope, "map[required_scope:feeds:write]"},
+		{"minute", &auth.LimitError{Kind: auth.LimitMinute, RetryAfter: 1500 * time.Millisecond}, wire.CodeRateLimitExceeded,
 			"map[limit:minute retry_after_seconds:2]"},
-		{"month", &auth.LimitError{Kind: auth.LimitMonth, RetryAfter: time.Hour}, CodeRateLimitExceeded,
+		{"month", &auth.LimitError{Kind: auth.LimitMonth, RetryAfter: time.Hour}, wire.CodeRateLimitExceeded,
 			"map[limit:month retry_after_seconds:3600]"},
-		{"terms", auth.ErrTermsNotAccepted, CodeLegalReviewRequired, "map[accept_url:/signup/legal]"},
-		{"feed scope", &feeds.ScopeError{Err: feeds.ErrNotSubscribed, Message: "not subscribed"}, CodeFeedNotSubscribed,
+		{"terms", auth.ErrTermsNotAccepted, wire.CodeLegalReviewRequired, "map[accept_url:/signup/legal]"},
+		{"feed scope", &feeds.ScopeError{Err: feeds.ErrNotSubscribed, Message: "not subscribed"}, wire.CodeFeedNotSubscribed,
 			"map[list_feeds:the list_feeds tool]"},
-		{"tool error", invalid("limit", "too big"), CodeValidation, "map[field:limit]"},
-		{"unknown", errors.New("connection reset"), CodeInternal, "map[]"},
+		{"tool error", invalid("limit", "too big"), wire.CodeValidation, "map[field:limit]"},
+		{"unknown", errors.New("connection reset"), wire.CodeInternal, "map[]"},
 	}
 	for _, tt := range tests {
 		got := toToolError(tt.err, DefaultTermsURL)
@@ -52,7 +53,7 @@ func TestTypedErrors(t *testing.T) {
 			t.Errorf("%s: got %s %v, want %s %s", tt.name, got.Code, got.Details, tt.wantCode, tt.wantDetails)
 		}
 	}
-	if got := toToolError(errors.New("secret detail"), ""); got.Message != messages[CodeInternal] {
+	if got := toToolError(errors.New("secret detail"), ""); got.Message != message(wire.CodeInternal) {
 		t.Errorf("internal error message %q, want the fixed one", got.Message)
 	}
 }

@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 	"github.com/kapi-project/kapi/feeds"
 )
 
 type listFeedsInput struct{}
 
 type listFeedsOutput struct {
-	Feeds []feedDTO `json:"feeds" jsonschema:"the feeds, most entries first; subscription_status is active for the feeds this account can read"`
-	Total int64     `json:"total"`
+	Feeds []wire.Feed `json:"feeds" jsonschema:"the feeds, most entries first; subscription_status is active for the feeds this account can read"`
+	Total int64       `json:"total"`
 }
 
 // listFeeds is list_feeds: REST's GET /feeds, one page of up to 50 feeds.
@@ -20,9 +21,9 @@ func (s *server) listFeeds(ctx context.Context, c call, _ listFeedsInput) (listF
 	if err != nil {
 		return listFeedsOutput{}, err
 	}
-	out := listFeedsOutput{Feeds: make([]feedDTO, len(list)), Total: total}
+	out := listFeedsOutput{Feeds: make([]wire.Feed, len(list)), Total: total}
 	for i, l := range list {
-		out.Feeds[i] = newFeedDTO(l.Feed, l.Categories, l.Subscription)
+		out.Feeds[i] = wire.NewFeed(l.Feed, l.Categories, l.Subscription)
 	}
 	return out, nil
 }
@@ -32,7 +33,7 @@ type subscribeInput struct {
 }
 
 type subscribeOutput struct {
-	Feed feedDTO `json:"feed" jsonschema:"the feed with the account's subscription"`
+	Feed wire.Feed `json:"feed" jsonschema:"the feed with the account's subscription"`
 }
 
 // subscribeFeed is subscribe_feed: REST's POST /subscriptions/{feed}.
@@ -44,17 +45,17 @@ func (s *server) subscribeFeed(ctx context.Context, c call, in subscribeInput) (
 	sub, f, err := s.catalog.Subscribe(ctx, c.principal.AccountID, in.Feed)
 	switch {
 	case errors.Is(err, feeds.ErrNotFound):
-		return subscribeOutput{}, newError(CodeNotFound, "No such feed.", map[string]any{"list_feeds": "the list_feeds tool"})
+		return subscribeOutput{}, newError(wire.CodeNotFound, "No such feed.", map[string]any{"list_feeds": "the list_feeds tool"})
 	case err != nil:
 		return subscribeOutput{}, err
 	}
-	return subscribeOutput{Feed: newFeedDTO(f, nil, &sub)}, nil
+	return subscribeOutput{Feed: wire.NewFeed(f, nil, &sub)}, nil
 }
 
 type usageInput struct{}
 
 // getUsage is get_usage: REST's GET /usage, the usage block of the key's
 // environment. It uses no quota unit.
-func (s *server) getUsage(_ context.Context, c call, _ usageInput) (usageDTO, error) {
-	return newUsageDTO(c.admission.Usage), nil
+func (s *server) getUsage(_ context.Context, c call, _ usageInput) (wire.Usage, error) {
+	return wire.NewUsage(c.admission.Usage), nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 	"github.com/kapi-project/kapi/search"
 )
 
@@ -20,9 +21,9 @@ type searchInput struct {
 }
 
 type searchOutput struct {
-	Results []entryDTO `json:"results" jsonschema:"the matching entries, best first"`
-	HasMore bool       `json:"has_more" jsonschema:"more results exist past limit"`
-	Mode    string     `json:"mode" jsonschema:"the search mode used"`
+	Results []wire.Entry `json:"results" jsonschema:"the matching entries, best first"`
+	HasMore bool         `json:"has_more" jsonschema:"more results exist past limit"`
+	Mode    string       `json:"mode" jsonschema:"the search mode used"`
 	// Degraded: a hybrid search answered from the keyword leg alone.
 	Degraded bool `json:"degraded,omitempty" jsonschema:"true when hybrid search fell back to keyword only"`
 	servedBy
@@ -38,16 +39,16 @@ func (s *server) searchKnowledge(ctx context.Context, c call, in searchInput) (s
 	if err != nil {
 		return searchOutput{}, err
 	}
-	q.Feeds = searchFeeds(res.Feeds)
+	q.Feeds = wire.SearchFeeds(res.Feeds)
 	hits, err := s.engine.Search(ctx, q)
 	if err != nil {
 		return searchOutput{}, err
 	}
-	names := namesOf(res.Feeds)
-	out := searchOutput{Results: make([]entryDTO, len(hits.Hits)), HasMore: hits.HasMore,
+	names := wire.NamesOf(res.Feeds)
+	out := searchOutput{Results: make([]wire.Entry, len(hits.Hits)), HasMore: hits.HasMore,
 		Mode: string(q.Mode), Degraded: hits.Degraded, servedBy: newServedBy(res)}
 	for i, h := range hits.Hits {
-		out.Results[i] = newHitDTO(h, names, full)
+		out.Results[i] = wire.NewHit(h, names, full)
 	}
 	return out, nil
 }
@@ -97,9 +98,9 @@ type recentInput struct {
 }
 
 type recentOutput struct {
-	Entries []entryDTO `json:"entries" jsonschema:"the entries, most recently updated first"`
-	Total   int64      `json:"total" jsonschema:"how many entries match in all"`
-	HasMore bool       `json:"has_more"`
+	Entries []wire.Entry `json:"entries" jsonschema:"the entries, most recently updated first"`
+	Total   int64        `json:"total" jsonschema:"how many entries match in all"`
+	HasMore bool         `json:"has_more"`
 	servedBy
 }
 
@@ -113,16 +114,16 @@ func (s *server) recentKnowledge(ctx context.Context, c call, in recentInput) (r
 	if err != nil {
 		return recentOutput{}, err
 	}
-	q.Feeds = searchFeeds(res.Feeds)
+	q.Feeds = wire.SearchFeeds(res.Feeds)
 	entries, total, err := s.engine.List(ctx, q)
 	if err != nil {
 		return recentOutput{}, err
 	}
-	names := namesOf(res.Feeds)
-	out := recentOutput{Entries: make([]entryDTO, len(entries)), Total: total,
+	names := wire.NamesOf(res.Feeds)
+	out := recentOutput{Entries: make([]wire.Entry, len(entries)), Total: total,
 		HasMore: int64(len(entries)) < total, servedBy: newServedBy(res)}
 	for i, e := range entries {
-		out.Entries[i] = newEntryDTO(e, names, full)
+		out.Entries[i] = wire.NewEntry(e, names, full)
 	}
 	return out, nil
 }
@@ -170,7 +171,7 @@ func (s *server) categorySummary(ctx context.Context, c call, in categoryInput) 
 	if err != nil {
 		return categoryOutput{}, err
 	}
-	counts, err := s.engine.Categories(ctx, searchFeeds(res.Feeds), c.principal.AllowedCategories)
+	counts, err := s.engine.Categories(ctx, wire.SearchFeeds(res.Feeds), c.principal.AllowedCategories)
 	if err != nil {
 		return categoryOutput{}, err
 	}
@@ -187,7 +188,7 @@ type getInput struct {
 }
 
 type getOutput struct {
-	Entry entryDTO `json:"entry" jsonschema:"the entry, in full"`
+	Entry wire.Entry `json:"entry" jsonschema:"the entry, in full"`
 	servedBy
 }
 
@@ -201,12 +202,12 @@ func (s *server) getKnowledge(ctx context.Context, c call, in getInput) (getOutp
 	if err != nil {
 		return getOutput{}, err
 	}
-	e, err := s.engine.Get(ctx, searchFeeds(res.Feeds), id, c.principal.AllowedCategories)
+	e, err := s.engine.Get(ctx, wire.SearchFeeds(res.Feeds), id, c.principal.AllowedCategories)
 	if errors.Is(err, search.ErrNotFound) {
-		return getOutput{}, newError(CodeNotFound, "No such entry in this feed.", nil)
+		return getOutput{}, newError(wire.CodeNotFound, "No such entry in this feed.", nil)
 	}
 	if err != nil {
 		return getOutput{}, err
 	}
-	return getOutput{Entry: newEntryDTO(e, namesOf(res.Feeds), true), servedBy: newServedBy(res)}, nil
+	return getOutput{Entry: wire.NewEntry(e, wire.NamesOf(res.Feeds), true), servedBy: newServedBy(res)}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 )
 
 func TestUnauthorized(t *testing.T) {
@@ -93,7 +94,7 @@ func TestRateLimitPerMinute(t *testing.T) {
 	res := callTool(t, cs, "get_usage", nil)
 	got := structured(t, res)
 	details, _ := got["details"].(map[string]any)
-	if !res.IsError || got["error"] != string(CodeRateLimitExceeded) || details["limit"] != "minute" ||
+	if !res.IsError || got["error"] != string(wire.CodeRateLimitExceeded) || details["limit"] != "minute" ||
 		details["retry_after_seconds"] == nil {
 		t.Errorf("4th call = %v, want RATE_LIMIT_EXCEEDED with details.limit minute and retry_after_seconds", got)
 	}
@@ -107,7 +108,7 @@ func TestQuotaExhausted(t *testing.T) {
 	cs := w.connect(t, w.full)
 	res := callTool(t, cs, "search_knowledge", map[string]any{"query": "sleep"})
 	got := structured(t, res)
-	if details, _ := got["details"].(map[string]any); !res.IsError || got["error"] != string(CodeRateLimitExceeded) || details["limit"] != "month" {
+	if details, _ := got["details"].(map[string]any); !res.IsError || got["error"] != string(wire.CodeRateLimitExceeded) || details["limit"] != "month" {
 		t.Errorf("search with the quota used up = %v, want RATE_LIMIT_EXCEEDED with details.limit month", got)
 	}
 	usage := structured(t, callTool(t, cs, "get_usage", nil)) // not counted: still answers

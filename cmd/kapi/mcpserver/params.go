@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/search"
 )
@@ -36,7 +37,7 @@ const (
 // Errors: a *feeds.ScopeError, or INVALID_FEED for an over-long value.
 func (s *server) resolveFeeds(ctx context.Context, p auth.Principal, feed string, kind scopeKind) (feeds.Resolution, error) {
 	if len(feed) > maxParamLength {
-		return feeds.Resolution{}, newError(CodeInvalidFeed, "", map[string]any{"field": "feed"})
+		return feeds.Resolution{}, newError(wire.CodeInvalidFeed, "", map[string]any{"field": "feed"})
 	}
 	return s.catalog.Resolve(ctx, p.AccountID, feeds.Scope{
 		Value: feed, AllowAll: kind == scopeSearch, AutoSelect: kind != scopeSingle})
@@ -125,7 +126,7 @@ func checkCategories(p auth.Principal, requested ...string) error {
 	}
 	for _, c := range requested {
 		if c != "" && !slices.Contains(p.AllowedCategories, c) {
-			return newError(CodeCategoryRestricted, "This API key may not read category \""+c+"\".",
+			return newError(wire.CodeCategoryRestricted, "This API key may not read category \""+c+"\".",
 				map[string]any{"category": c, "allowed_categories": p.AllowedCategories})
 		}
 	}

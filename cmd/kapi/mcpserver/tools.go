@@ -12,6 +12,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 )
 
 // call is what a tool handler knows about the request besides its arguments.
@@ -115,7 +116,7 @@ func (s *server) logCall(ctx context.Context, name string, start time.Time, err 
 	}
 	te := toToolError(err, s.termsURL)
 	attrs = append(attrs, "code", te.Code)
-	if te.Code == CodeInternal || te.Code == CodeServiceUnavailable {
+	if te.Code == wire.CodeInternal || te.Code == wire.CodeServiceUnavailable {
 		s.logger.ErrorContext(ctx, "mcp tool call failed", append(attrs, "error", err)...)
 		return
 	}

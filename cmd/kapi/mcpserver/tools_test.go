@@ -11,6 +11,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 )
 
 func TestListTools(t *testing.T) {
@@ -143,30 +144,30 @@ func TestToolErrors(t *testing.T) {
 	tests := []struct {
 		name, key, tool string
 		args            map[string]any
-		code            Code
+		code            wire.Code
 	}{
-		{"feed not subscribed", w.full, "search_knowledge", map[string]any{"query": "sleep", "feed": "other"}, CodeFeedNotSubscribed},
-		{"no subscriptions", unsubscribed, "get_category_summary", nil, CodeFeedNotSubscribed},
-		{"unknown feed", w.full, "search_knowledge", map[string]any{"query": "sleep", "feed": "nope"}, CodeNotFound},
-		{"malformed feed", w.full, "get_recent_knowledge", map[string]any{"feed": "Not A Slug!"}, CodeInvalidFeed},
-		{"all for categories", w.full, "get_category_summary", map[string]any{"feed": "all"}, CodeInvalidFeed},
-		{"all for get", w.full, "get_knowledge", map[string]any{"id": w.entry["alpha"].String(), "feed": "all"}, CodeInvalidFeed},
-		{"get without feed, several feeds", w.full, "get_knowledge", map[string]any{"id": w.entry["alpha"].String(), "feed": ""}, CodeInvalidFeed},
-		{"archived feed", w.full, "search_knowledge", map[string]any{"query": "sleep", "feed": "gone"}, CodeFeedUnavailable},
-		{"category restricted", w.sleepy, "search_knowledge", map[string]any{"query": "sleep", "categories": "diet"}, CodeCategoryRestricted},
-		{"category restricted recent", w.sleepy, "get_recent_knowledge", map[string]any{"category": "diet"}, CodeCategoryRestricted},
-		{"no feeds:write", w.reader, "subscribe_feed", map[string]any{"feed": "other"}, CodeInsufficientScope},
-		{"inactive account", inactiveKey, "search_knowledge", map[string]any{"query": "sleep"}, CodeSubscriptionInactive},
-		{"entry of another feed", w.full, "get_knowledge", map[string]any{"id": w.entry["alpha"].String(), "feed": "beta"}, CodeNotFound},
-		{"bad id", w.full, "get_knowledge", map[string]any{"id": "42", "feed": "beta"}, CodeValidation},
-		{"limit too big", w.full, "search_knowledge", map[string]any{"query": "sleep", "limit": 51}, CodeValidation},
-		{"limit not a number", w.full, "search_knowledge", map[string]any{"query": "sleep", "limit": "five"}, CodeValidation},
-		{"confidence out of range", w.full, "search_knowledge", map[string]any{"query": "sleep", "confidence_min": "1.5"}, CodeValidation},
-		{"unknown mode", w.full, "search_knowledge", map[string]any{"query": "sleep", "mode": "fuzzy"}, CodeValidation},
-		{"blank query", w.full, "search_knowledge", map[string]any{"query": "  "}, CodeValidation},
-		{"bad since", w.full, "get_recent_knowledge", map[string]any{"since": "yesterday"}, CodeValidation},
-		{"subscribe to unknown feed", w.full, "subscribe_feed", map[string]any{"feed": "nope"}, CodeNotFound},
-		{"subscribe to archived feed", w.full, "subscribe_feed", map[string]any{"feed": "gone"}, CodeFeedUnavailable},
+		{"feed not subscribed", w.full, "search_knowledge", map[string]any{"query": "sleep", "feed": "other"}, wire.CodeFeedNotSubscribed},
+		{"no subscriptions", unsubscribed, "get_category_summary", nil, wire.CodeFeedNotSubscribed},
+		{"unknown feed", w.full, "search_knowledge", map[string]any{"query": "sleep", "feed": "nope"}, wire.CodeNotFound},
+		{"malformed feed", w.full, "get_recent_knowledge", map[string]any{"feed": "Not A Slug!"}, wire.CodeInvalidFeed},
+		{"all for categories", w.full, "get_category_summary", map[string]any{"feed": "all"}, wire.CodeInvalidFeed},
+		{"all for get", w.full, "get_knowledge", map[string]any{"id": w.entry["alpha"].String(), "feed": "all"}, wire.CodeInvalidFeed},
+		{"get without feed, several feeds", w.full, "get_knowledge", map[string]any{"id": w.entry["alpha"].String(), "feed": ""}, wire.CodeInvalidFeed},
+		{"archived feed", w.full, "search_knowledge", map[string]any{"query": "sleep", "feed": "gone"}, wire.CodeFeedUnavailable},
+		{"category restricted", w.sleepy, "search_knowledge", map[string]any{"query": "sleep", "categories": "diet"}, wire.CodeCategoryRestricted},
+		{"category restricted recent", w.sleepy, "get_recent_knowledge", map[string]any{"category": "diet"}, wire.CodeCategoryRestricted},
+		{"no feeds:write", w.reader, "subscribe_feed", map[string]any{"feed": "other"}, wire.CodeInsufficientScope},
+		{"inactive account", inactiveKey, "search_knowledge", map[string]any{"query": "sleep"}, wire.CodeSubscriptionInactive},
+		{"entry of another feed", w.full, "get_knowledge", map[string]any{"id": w.entry["alpha"].String(), "feed": "beta"}, wire.CodeNotFound},
+		{"bad id", w.full, "get_knowledge", map[string]any{"id": "42", "feed": "beta"}, wire.CodeValidation},
+		{"limit too big", w.full, "search_knowledge", map[string]any{"query": "sleep", "limit": 51}, wire.CodeValidation},
+		{"limit not a number", w.full, "search_knowledge", map[string]any{"query": "sleep", "limit": "five"}, wire.CodeValidation},
+		{"confidence out of range", w.full, "search_knowledge", map[string]any{"query": "sleep", "confidence_min": "1.5"}, wire.CodeValidation},
+		{"unknown mode", w.full, "search_knowledge", map[string]any{"query": "sleep", "mode": "fuzzy"}, wire.CodeValidation},
+		{"blank query", w.full, "search_knowledge", map[string]any{"query": "  "}, wire.CodeValidation},
+		{"bad since", w.full, "get_recent_knowledge", map[string]any{"since": "yesterday"}, wire.CodeValidation},
+		{"subscribe to unknown feed", w.full, "subscribe_feed", map[string]any{"feed": "nope"}, wire.CodeNotFound},
+		{"subscribe to archived feed", w.full, "subscribe_feed", map[string]any{"feed": "gone"}, wire.CodeFeedUnavailable},
 	}
 	before := w.used(t, w.account)
 	for _, tt := range tests {

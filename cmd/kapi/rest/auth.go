@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 )
 
 // access says how an authenticated route is admitted, besides its scope. Combine
@@ -106,9 +107,9 @@ func (s *Server) unauthorized(c *gin.Context, err error) {
 	header := c.GetHeader("Authorization")
 	switch {
 	case errors.Is(err, auth.ErrMalformedKey) && bearerKey(header) != "":
-		err = apiError(CodeUnauthorized, "Malformed API key: expected "+auth.KeyShape+".", nil)
+		err = apiError(wire.CodeUnauthorized, "Malformed API key: expected "+auth.KeyShape+".", nil)
 	case errors.Is(err, auth.ErrMalformedKey):
-		err = apiError(CodeUnauthorized, "", nil) // missing header or another scheme
+		err = apiError(wire.CodeUnauthorized, "", nil) // missing header or another scheme
 	case !errors.Is(err, auth.ErrUnauthorized):
 		writeError(c, s.logger, fmt.Errorf("%w: %w", errDatabaseDown, err))
 		return
@@ -145,13 +146,13 @@ func admissionError(err error, termsURL string) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &scopeErr):
-		return apiError(CodeInsufficientScope, "The API key lacks the "+scopeErr.Required+" scope this endpoint needs.",
+		return apiError(wire.CodeInsufficientScope, "The API key lacks the "+scopeErr.Required+" scope this endpoint needs.",
 			map[string]any{"required_scope": scopeErr.Required})
 	case errors.As(err, &limitErr):
-		return apiError(CodeRateLimitExceeded, limitMessage(limitErr.Kind),
+		return apiError(wire.CodeRateLimitExceeded, limitMessage(limitErr.Kind),
 			map[string]any{"limit": string(limitErr.Kind)})
 	case errors.Is(err, auth.ErrTermsNotAccepted):
-		return apiError(CodeLegalReviewRequired, "", map[string]any{"accept_url": termsURL})
+		return apiError(wire.CodeLegalReviewRequired, "", map[string]any{"accept_url": termsURL})
 	}
 	return err
 }
@@ -184,13 +185,7 @@ func retryAfterSeconds(d time.Duration) string {
 	return strconv.FormatInt(max(secs, 1), 10)
 }
 
-func usageMeta(u auth.Usage) *UsageMeta {
-	return &UsageMeta{
-		QueriesUsed:      u.Used,
-		QueriesLimit:     u.Limit,
-		QueriesRemaining: u.Remaining(),
-		PeriodStart:      u.PeriodStart.Format(time.RFC3339),
-		PeriodEnd:        u.PeriodEnd.Format(time.RFC3339),
-		Tier:             string(u.Tier),
-	}
+func usageMeta(u auth.Usage) *wire.Usage {
+	m := wire.NewUsage(u)
+	return &m
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 )
 
 // The envelope of API.md §3. Success bodies always have all five keys (pagination
@@ -22,7 +23,7 @@ type successBody struct {
 }
 
 type errorBody struct {
-	Code    Code           `json:"code"`
+	Code    wire.Code      `json:"code"`
 	Message string         `json:"message"`
 	Details map[string]any `json:"details,omitempty"`
 }
@@ -44,40 +45,22 @@ type Pagination struct {
 // Meta is the meta block: the request id always, the usage counters on every
 // authenticated response.
 type Meta struct {
-	RequestID string `json:"request_id"`
-	*UsageMeta
-	Degraded bool `json:"degraded,omitempty"`
-}
-
-// UsageMeta is the usage block of an authenticated response (also the data of
-// GET /api/v1/usage).
-type UsageMeta struct {
-	QueriesUsed      int64  `json:"queries_used"`
-	QueriesLimit     int64  `json:"queries_limit"`
-	QueriesRemaining int64  `json:"queries_remaining"`
-	PeriodStart      string `json:"period_start"`
-	PeriodEnd        string `json:"period_end"`
-	Tier             string `json:"tier"`
+	RequestID   string `json:"request_id"`
+	*wire.Usage        // the usage counters, on authenticated responses
+	Degraded    bool   `json:"degraded,omitempty"`
 }
 
 // RespContext says which feed(s) and which search mode served the request.
 type RespContext struct {
-	Feeds []FeedRef `json:"feeds"`
-	Mode  string    `json:"mode,omitempty"`
-}
-
-// FeedRef names a feed in a response.
-type FeedRef struct {
-	ID   string `json:"id"`
-	Slug string `json:"slug"`
-	Name string `json:"name"`
+	Feeds []wire.FeedRef `json:"feeds"`
+	Mode  string         `json:"mode,omitempty"`
 }
 
 // requestState is what middleware and handlers learn about a request on the way
 // and what the envelope reports.
 type requestState struct {
 	requestID string
-	usage     *UsageMeta
+	usage     *wire.Usage
 	context   *RespContext
 	degraded  bool
 	principal *auth.Principal // set by authed
@@ -96,7 +79,7 @@ func state(c *gin.Context) *requestState {
 }
 
 func (st *requestState) meta() Meta {
-	return Meta{RequestID: st.requestID, UsageMeta: st.usage, Degraded: st.degraded}
+	return Meta{RequestID: st.requestID, Usage: st.usage, Degraded: st.degraded}
 }
 
 // respond writes a success envelope.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 	"github.com/kapi-project/kapi/feeds"
 )
 
@@ -23,9 +24,9 @@ func (s *Server) listFeeds(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]feedDTO, len(list))
+	out := make([]wire.Feed, len(list))
 	for i, l := range list {
-		out[i] = newFeedDTO(l.Feed, l.Categories, l.Subscription)
+		out[i] = wire.NewFeed(l.Feed, l.Categories, l.Subscription)
 	}
 	respond(c, http.StatusOK, out, &Pagination{Total: total, Limit: limit, Offset: offset,
 		HasMore: int64(offset+len(out)) < total})
@@ -56,7 +57,7 @@ func (s *Server) createFeed(c *gin.Context) error {
 			return err
 		}
 		if !acc.PayoutsEnabled {
-			return apiError(CodeStripeConnectRequired, "", map[string]any{"field": "is_paid"})
+			return apiError(wire.CodeStripeConnectRequired, "", map[string]any{"field": "is_paid"})
 		}
 	}
 	f, err := s.catalog.Create(ctx, feeds.NewFeed{Slug: req.Slug, Name: req.Name, Description: req.Description,
@@ -68,7 +69,7 @@ func (s *Server) createFeed(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	respond(c, http.StatusCreated, newFeedDTO(f, nil, &sub), nil)
+	respond(c, http.StatusCreated, wire.NewFeed(f, nil, &sub), nil)
 	return nil
 }
 
@@ -78,7 +79,7 @@ func (s *Server) subscribe(c *gin.Context) error {
 	if err != nil {
 		return feedError(err)
 	}
-	respond(c, http.StatusOK, newFeedDTO(f, nil, &sub), nil)
+	respond(c, http.StatusOK, wire.NewFeed(f, nil, &sub), nil)
 	return nil
 }
 
@@ -88,7 +89,7 @@ func (s *Server) unsubscribe(c *gin.Context) error {
 	if err != nil {
 		return feedError(err)
 	}
-	respond(c, http.StatusOK, newFeedDTO(f, nil, &sub), nil)
+	respond(c, http.StatusOK, wire.NewFeed(f, nil, &sub), nil)
 	return nil
 }
 
@@ -101,11 +102,11 @@ func feedError(err error) error {
 	case errors.Is(err, feeds.ErrDuplicate):
 		return validationError("slug", "That slug is taken.", nil)
 	case errors.Is(err, feeds.ErrNotFound):
-		return apiError(CodeNotFound, "No such feed.", feedsHint())
+		return apiError(wire.CodeNotFound, "No such feed.", feedsHint())
 	case errors.Is(err, feeds.ErrUnavailable):
-		return apiError(CodeFeedUnavailable, "", nil)
+		return apiError(wire.CodeFeedUnavailable, "", nil)
 	case errors.Is(err, feeds.ErrNotSubscribed):
-		return apiError(CodeFeedNotSubscribed, "", nil)
+		return apiError(wire.CodeFeedNotSubscribed, "", nil)
 	}
 	return err
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 )
 
 // healthTimeout bounds the database ping of a health check, so a stopped
@@ -26,7 +28,7 @@ func (s *Server) health(c *gin.Context) error {
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
 		return &Error{
-			Code:    CodeServiceUnavailable,
+			Code:    wire.CodeServiceUnavailable,
 			Message: "The database is unreachable.",
 			Details: map[string]any{"database": "unreachable"},
 			cause:   fmt.Errorf("%w: %w", errDatabaseDown, err),

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/search"
 )
@@ -57,7 +58,7 @@ func (s *Server) ingestEntries(c *gin.Context) error {
 			out.Unchanged++
 		}
 	}
-	state(c).context = &RespContext{Feeds: feedRefs([]feeds.Feed{f})}
+	state(c).context = &RespContext{Feeds: wire.FeedRefs([]feeds.Feed{f})}
 	respond(c, http.StatusOK, out, nil)
 	return nil
 }
@@ -73,7 +74,7 @@ func (s *Server) deleteEntry(c *gin.Context) error {
 		return validationError("id", "id must be an entry UUID", nil)
 	}
 	if err := s.engine.Delete(c.Request.Context(), f.ID, id); errors.Is(err, search.ErrNotFound) {
-		return apiError(CodeNotFound, "No such entry in this feed.", nil)
+		return apiError(wire.CodeNotFound, "No such entry in this feed.", nil)
 	} else if err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func (s *Server) deleteEntry(c *gin.Context) error {
 func (s *Server) ownedFeed(c *gin.Context) (feeds.Feed, error) {
 	f, err := s.catalog.Lookup(c.Request.Context(), c.Param("feed"))
 	if errors.Is(err, feeds.ErrNotFound) || (err == nil && f.OwnerAccountID != principal(c).AccountID) {
-		return feeds.Feed{}, apiError(CodeNotFound, "No such feed among the feeds this account owns.", nil)
+		return feeds.Feed{}, apiError(wire.CodeNotFound, "No such feed among the feeds this account owns.", nil)
 	}
 	return f, err
 }

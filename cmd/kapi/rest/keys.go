@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 )
 
 // keyDTO is an API key on the wire. The secret appears only in the create and
@@ -231,7 +232,7 @@ func parseGrace(v string) (time.Duration, error) {
 func keyParam(c *gin.Context) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
-		return uuid.Nil, apiError(CodeNotFound, "No such key.", nil)
+		return uuid.Nil, apiError(wire.CodeNotFound, "No such key.", nil)
 	}
 	return id, nil
 }
@@ -240,7 +241,7 @@ func keyParam(c *gin.Context) (uuid.UUID, error) {
 func keyError(err error) error {
 	switch {
 	case errors.Is(err, auth.ErrNotFound):
-		return apiError(CodeNotFound, "No such key.", nil)
+		return apiError(wire.CodeNotFound, "No such key.", nil)
 	case errors.Is(err, auth.ErrKeyRevoked):
 		return validationError("id", "the key is revoked; create a new key instead", nil)
 	case errors.Is(err, auth.ErrInvalid):

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 	"github.com/kapi-project/kapi/search"
 )
 
@@ -30,15 +31,15 @@ func (s *Server) listEntries(c *gin.Context, kind scopeKind, recent bool) error 
 	if err != nil {
 		return err
 	}
-	q.Feeds = searchFeeds(fs)
+	q.Feeds = wire.SearchFeeds(fs)
 	entries, total, err := s.engine.List(c.Request.Context(), q)
 	if err != nil {
 		return err
 	}
-	names := namesOf(fs)
-	out := make([]entryDTO, len(entries))
+	names := wire.NamesOf(fs)
+	out := make([]wire.Entry, len(entries))
 	for i, e := range entries {
-		out[i] = newEntryDTO(e, names, full)
+		out[i] = wire.NewEntry(e, names, full)
 	}
 	respond(c, http.StatusOK, out, &Pagination{Total: total, Limit: q.Limit, Offset: q.Offset,
 		HasMore: int64(q.Offset+len(out)) < total})
@@ -96,14 +97,14 @@ func (s *Server) getKnowledge(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.engine.Get(c.Request.Context(), searchFeeds(fs), id, principal(c).AllowedCategories)
+	e, err := s.engine.Get(c.Request.Context(), wire.SearchFeeds(fs), id, principal(c).AllowedCategories)
 	if errors.Is(err, search.ErrNotFound) {
-		return apiError(CodeNotFound, "No such entry in this feed.", nil)
+		return apiError(wire.CodeNotFound, "No such entry in this feed.", nil)
 	}
 	if err != nil {
 		return err
 	}
-	respond(c, http.StatusOK, newEntryDTO(e, namesOf(fs), full), nil)
+	respond(c, http.StatusOK, wire.NewEntry(e, wire.NamesOf(fs), full), nil)
 	return nil
 }
 
@@ -120,7 +121,7 @@ func (s *Server) categories(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	counts, err := s.engine.Categories(c.Request.Context(), searchFeeds(fs), principal(c).AllowedCategories)
+	counts, err := s.engine.Categories(c.Request.Context(), wire.SearchFeeds(fs), principal(c).AllowedCategories)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/search"
 )
@@ -156,7 +157,7 @@ func contextSlugs(t *testing.T, body []byte) []string {
 	t.Helper()
 	var env struct {
 		Context struct {
-			Feeds []FeedRef `json:"feeds"`
+			Feeds []wire.FeedRef `json:"feeds"`
 		} `json:"context"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil {

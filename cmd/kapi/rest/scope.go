@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/search"
 )
@@ -43,7 +44,7 @@ func (s *Server) resolveFeeds(c *gin.Context, kind scopeKind) ([]feeds.Feed, err
 		}
 	}
 	if len(value) > maxParamLength {
-		return nil, apiError(CodeInvalidFeed, "", feedsHint())
+		return nil, apiError(wire.CodeInvalidFeed, "", feedsHint())
 	}
 	res, err := s.catalog.Resolve(c.Request.Context(), principal(c).AccountID, feeds.Scope{
 		Value: value, AllowAll: kind == scopeSearch, AutoSelect: kind != scopeSingle,
@@ -60,7 +61,7 @@ func (s *Server) resolveFeeds(c *gin.Context, kind scopeKind) ([]feeds.Feed, err
 			c.Header(headerFeedsTrunc, strconv.Itoa(res.Truncated))
 		}
 	}
-	state(c).context = &RespContext{Feeds: feedRefs(res.Feeds)}
+	state(c).context = &RespContext{Feeds: wire.FeedRefs(res.Feeds)}
 	return res.Feeds, nil
 }
 
@@ -77,13 +78,13 @@ func scopeError(err error) error {
 	}
 	switch {
 	case errors.Is(err, feeds.ErrInvalidScope):
-		return apiError(CodeInvalidFeed, se.Message, feedsHint())
+		return apiError(wire.CodeInvalidFeed, se.Message, feedsHint())
 	case errors.Is(err, feeds.ErrNotFound):
-		return apiError(CodeNotFound, "No such feed.", feedsHint())
+		return apiError(wire.CodeNotFound, "No such feed.", feedsHint())
 	case errors.Is(err, feeds.ErrNotSubscribed):
-		return apiError(CodeFeedNotSubscribed, se.Message, feedsHint())
+		return apiError(wire.CodeFeedNotSubscribed, se.Message, feedsHint())
 	case errors.Is(err, feeds.ErrUnavailable):
-		return apiError(CodeFeedUnavailable, se.Message, nil)
+		return apiError(wire.CodeFeedUnavailable, se.Message, nil)
 	}
 	return err
 }
@@ -96,7 +97,7 @@ func checkCategories(p auth.Principal, requested ...string) error {
 	}
 	for _, c := range requested {
 		if c != "" && !slices.Contains(p.AllowedCategories, c) {
-			return apiError(CodeCategoryRestricted, "This API key may not read category \""+c+"\".",
+			return apiError(wire.CodeCategoryRestricted, "This API key may not read category \""+c+"\".",
 				map[string]any{"category": c, "allowed_categories": p.AllowedCategories})
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 	"github.com/kapi-project/kapi/search"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) searchKnowledge(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	q.Feeds = searchFeeds(fs)
+	q.Feeds = wire.SearchFeeds(fs)
 	res, err := s.engine.Search(c.Request.Context(), q)
 	if errors.Is(err, search.ErrInvalidQuery) {
 		return validationError("q", strings.TrimPrefix(err.Error(), search.ErrInvalidQuery.Error()+": "), nil)
@@ -33,10 +34,10 @@ func (s *Server) searchKnowledge(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	names := namesOf(fs)
-	out := make([]entryDTO, len(res.Hits))
+	names := wire.NamesOf(fs)
+	out := make([]wire.Entry, len(res.Hits))
 	for i, h := range res.Hits {
-		out[i] = newHitDTO(h, names, full)
+		out[i] = wire.NewHit(h, names, full)
 	}
 	st := state(c)
 	st.context.Mode = string(q.Mode)
@@ -84,26 +85,4 @@ func (s *Server) searchQuery(c *gin.Context) (search.Query, bool, error) {
 	q.AllowedCategories = p.AllowedCategories
 	full, err := verbosity(c, "full")
 	return q, full, err
-}
-
-func newHitDTO(h search.Hit, names feedNames, full bool) entryDTO {
-	d := newEntryDTO(h.Entry, names, full)
-	if !full {
-		return d
-	}
-	raw := round(h.RawScore, 6)
-	d.RawScore = &raw
-	d.Scores = &scoresDTO{Keyword: legOf(h.Keyword), Semantic: legOf(h.Semantic)}
-	if h.Fused > 0 { // hybrid
-		fused := round(h.Fused, 6)
-		d.Scores.Fused = &fused
-	}
-	return d
-}
-
-func legOf(l *search.LegScore) *legDTO {
-	if l == nil {
-		return nil
-	}
-	return &legDTO{Rank: l.Rank, Score: round(l.Score, 6)}
 }

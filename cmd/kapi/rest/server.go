@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/search"
 )
@@ -117,10 +118,10 @@ func (s *Server) buildRouter() *gin.Engine {
 	r.Use(requestID(), accessLog(s.logger), recovery(s.logger),
 		bodyLimit(maxBodyBytes, map[string]int64{"/api/v1/feeds/:feed/entries": maxBatchBytes}))
 	r.NoRoute(s.handle(func(*gin.Context) error {
-		return apiError(CodeNotFound, "No such endpoint; see the API reference.", nil)
+		return apiError(wire.CodeNotFound, "No such endpoint; see the API reference.", nil)
 	}))
 	r.NoMethod(s.handle(func(c *gin.Context) error {
-		return apiError(CodeMethodNotAllowed, "", map[string]any{"method": c.Request.Method})
+		return apiError(wire.CodeMethodNotAllowed, "", map[string]any{"method": c.Request.Method})
 	}))
 	s.routes(r)
 	return r

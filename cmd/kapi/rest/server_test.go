@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 	"github.com/kapi-project/kapi/embed"
 	"github.com/kapi-project/kapi/migrations/pgtest"
 )
@@ -222,34 +223,34 @@ func TestPanicBecomesInternalError(t *testing.T) {
 }
 
 // TestErrorTable walks every row of the error table and of the domain error
-// mapping through the one converter.
+// mapping (both in package wire) through REST's one converter.
 func TestErrorTable(t *testing.T) {
 	t.Parallel()
-	if len(errorTable) != 16 {
-		t.Errorf("errorTable has %d rows, want the 15 codes of API.md §8 plus METHOD_NOT_ALLOWED", len(errorTable))
+	if n := len(wire.Codes()); n != 16 {
+		t.Errorf("the error table has %d rows, want the 15 codes of API.md §8 plus METHOD_NOT_ALLOWED", n)
 	}
-	for code, row := range errorTable {
+	for _, code := range wire.Codes() {
 		t.Run(string(code), func(t *testing.T) {
 			rec := renderError(t, apiError(code, "", nil))
-			assertErrorBody(t, rec, row.status, string(code), row.message)
+			assertErrorBody(t, rec, code.Status(), string(code), code.Message())
 		})
 	}
-	for _, row := range domainErrors {
-		t.Run("domain/"+row.err.Error(), func(t *testing.T) {
-			rec := renderError(t, fmt.Errorf("while doing things: %w", row.err))
-			assertErrorBody(t, rec, errorTable[row.code].status, string(row.code), errorTable[row.code].message)
+	for sentinel, code := range wire.DomainErrors() {
+		t.Run("domain/"+sentinel.Error(), func(t *testing.T) {
+			rec := renderError(t, fmt.Errorf("while doing things: %w", sentinel))
+			assertErrorBody(t, rec, code.Status(), string(code), code.Message())
 		})
 	}
 	t.Run("unknown error", func(t *testing.T) {
 		rec := renderError(t, errors.New("pq: relation \"secret_table\" does not exist"))
-		assertErrorBody(t, rec, 500, "INTERNAL_ERROR", errorTable[CodeInternal].message)
+		assertErrorBody(t, rec, 500, "INTERNAL_ERROR", wire.CodeInternal.Message())
 		if strings.Contains(rec.Body.String(), "secret_table") {
 			t.Errorf("body leaks internals: %s", rec.Body)
 		}
 	})
 	t.Run("embedder unavailable", func(t *testing.T) {
 		rec := renderError(t, fmt.Errorf("embed query: %w", embed.ErrUnavailable))
-		assertErrorBody(t, rec, 503, "SERVICE_UNAVAILABLE", errorTable[CodeServiceUnavailable].message)
+		assertErrorBody(t, rec, 503, "SERVICE_UNAVAILABLE", wire.CodeServiceUnavailable.Message())
 	})
 }
 
