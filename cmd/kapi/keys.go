@@ -11,31 +11,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/wire"
 )
 
-// keyJSON is what the keys subcommands print; Key (the full key) only on create
-// and rotate.
-type keyJSON struct {
-	ID                string     `json:"id"`
-	Key               string     `json:"key,omitempty"`
-	Prefix            string     `json:"prefix"`
-	AccountID         string     `json:"account_id"`
-	Name              string     `json:"name"`
-	Env               string     `json:"env"`
-	Scopes            []string   `json:"scopes"`
-	AllowedCategories []string   `json:"allowed_categories"`
-	ExpiresAt         *time.Time `json:"expires_at"`
-	RevokedAt         *time.Time `json:"revoked_at"`
-	LastUsedAt        *time.Time `json:"last_used_at"`
-	RotatedFrom       *uuid.UUID `json:"rotated_from"`
-	CreatedAt         time.Time  `json:"created_at"`
-}
-
-func toKeyJSON(k auth.Key, secret string) keyJSON {
-	return keyJSON{ID: k.ID.String(), Key: secret, Prefix: k.Prefix, AccountID: k.AccountID.String(),
-		Name: k.Name, Env: string(k.Env), Scopes: k.Scopes, AllowedCategories: k.AllowedCategories,
-		ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt, LastUsedAt: k.LastUsedAt, RotatedFrom: k.RotatedFrom,
-		CreatedAt: k.CreatedAt}
+// keyJSON is what the keys subcommands print: wire.Key with the account and,
+// on create and rotate, the full key.
+func keyJSON(k auth.Key, secret string) wire.Key {
+	out := wire.NewKey(k)
+	out.Key, out.AccountID = secret, k.AccountID.String()
+	return out
 }
 
 // keysCmd runs `kapi keys create|list|revoke|rotate`, printing JSON. Operators
@@ -87,7 +71,7 @@ func keysCreate(ctx context.Context, keys *auth.Keys, stdout io.Writer, args []s
 	if err != nil {
 		return err
 	}
-	return printJSON(stdout, toKeyJSON(created.Key, created.Secret))
+	return printJSON(stdout, keyJSON(created.Key, created.Secret))
 }
 
 func keysList(ctx context.Context, keys *auth.Keys, stdout io.Writer, args []string) error {
@@ -104,9 +88,9 @@ func keysList(ctx context.Context, keys *auth.Keys, stdout io.Writer, args []str
 	if err != nil {
 		return err
 	}
-	out := make([]keyJSON, len(list))
+	out := make([]wire.Key, len(list))
 	for i, k := range list {
-		out[i] = toKeyJSON(k, "")
+		out[i] = keyJSON(k, "")
 	}
 	return printJSON(stdout, out)
 }
@@ -125,7 +109,7 @@ func keysRevoke(ctx context.Context, keys *auth.Keys, stdout io.Writer, args []s
 	if err != nil {
 		return err
 	}
-	return printJSON(stdout, toKeyJSON(key, ""))
+	return printJSON(stdout, keyJSON(key, ""))
 }
 
 func keysRotate(ctx context.Context, keys *auth.Keys, stdout io.Writer, args []string) error {
@@ -146,5 +130,5 @@ func keysRotate(ctx context.Context, keys *auth.Keys, stdout io.Writer, args []s
 	if err != nil {
 		return err
 	}
-	return printJSON(stdout, toKeyJSON(created.Key, created.Secret))
+	return printJSON(stdout, keyJSON(created.Key, created.Secret))
 }

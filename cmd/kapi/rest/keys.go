@@ -13,38 +13,15 @@ import (
 	"github.com/kapi-project/kapi/cmd/kapi/wire"
 )
 
-// keyDTO is an API key on the wire. The secret appears only in the create and
-// rotate responses (Key), never in a listing.
-type keyDTO struct {
-	ID                string     `json:"id"`
-	Key               string     `json:"key,omitempty"`
-	Prefix            string     `json:"prefix"`
-	Name              string     `json:"name"`
-	Env               string     `json:"env"`
-	Scopes            []string   `json:"scopes"`
-	AllowedCategories []string   `json:"allowed_categories"`
-	ExpiresAt         *time.Time `json:"expires_at"`
-	RevokedAt         *time.Time `json:"revoked_at"`
-	LastUsedAt        *time.Time `json:"last_used_at"`
-	RotatedFrom       *uuid.UUID `json:"rotated_from"`
-	CreatedAt         time.Time  `json:"created_at"`
-}
-
-func toKeyDTO(k auth.Key) keyDTO {
-	return keyDTO{ID: k.ID.String(), Prefix: k.Prefix, Name: k.Name, Env: string(k.Env), Scopes: k.Scopes,
-		AllowedCategories: k.AllowedCategories, ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt,
-		LastUsedAt: k.LastUsedAt, RotatedFrom: k.RotatedFrom, CreatedAt: k.CreatedAt}
-}
-
 // listKeys is GET /api/v1/keys: the keys of the caller's account.
 func (s *Server) listKeys(c *gin.Context) error {
 	keys, err := s.keys.List(c.Request.Context(), principal(c).AccountID)
 	if err != nil {
 		return err
 	}
-	out := make([]keyDTO, len(keys))
+	out := make([]wire.Key, len(keys))
 	for i, k := range keys {
-		out[i] = toKeyDTO(k)
+		out[i] = wire.NewKey(k)
 	}
 	respond(c, http.StatusOK, out, nil)
 	return nil
@@ -74,7 +51,7 @@ func (s *Server) createKey(c *gin.Context) error {
 	if err != nil {
 		return keyError(err)
 	}
-	dto := toKeyDTO(created.Key)
+	dto := wire.NewKey(created.Key)
 	dto.Key = created.Secret
 	respond(c, http.StatusCreated, dto, nil)
 	return nil
@@ -165,7 +142,7 @@ func (s *Server) revokeKey(c *gin.Context) error {
 	if err != nil {
 		return keyError(err)
 	}
-	respond(c, http.StatusOK, toKeyDTO(key), nil)
+	respond(c, http.StatusOK, wire.NewKey(key), nil)
 	return nil
 }
 
@@ -211,7 +188,7 @@ func (s *Server) rotateKey(c *gin.Context) error {
 	if err != nil {
 		return keyError(err)
 	}
-	dto := toKeyDTO(created.Key)
+	dto := wire.NewKey(created.Key)
 	dto.Key = created.Secret
 	respond(c, http.StatusCreated, dto, nil)
 	return nil
