@@ -106,15 +106,20 @@ func (e *Engine) keywordSearch(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	return e.singleLeg(ctx, q, cands, func(h *Hit, l *LegScore) { h.Keyword = l })
+}
+
+// singleLeg answers a one-leg query from its candidates (fetched one past the
+// page, for HasMore): the page's hits with their entries, each carrying its leg
+// score through setLeg.
+func (e *Engine) singleLeg(ctx context.Context, q Query, cands []candidate, setLeg func(*Hit, *LegScore)) (Result, error) {
 	hits := make([]Hit, 0, q.Limit)
 	for i, c := range page(cands, q.Offset, q.Limit) {
-		hits = append(hits, Hit{
-			Entry:    Entry{ID: c.id, FeedID: c.feedID},
-			RawScore: c.score,
-			Keyword:  &LegScore{Rank: q.Offset + i + 1, Score: c.score},
-		})
+		h := Hit{Entry: Entry{ID: c.id, FeedID: c.feedID}, RawScore: c.score}
+		setLeg(&h, &LegScore{Rank: q.Offset + i + 1, Score: c.score})
+		hits = append(hits, h)
 	}
-	hits, err = e.fillEntries(ctx, hits)
+	hits, err := e.fillEntries(ctx, hits)
 	return Result{Hits: hits, HasMore: len(cands) > q.Offset+q.Limit}, err
 }
 

@@ -118,14 +118,5 @@ func (e *Engine) semanticSearch(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	hits := make([]Hit, 0, q.Limit)
-	for i, c := range page(cands, q.Offset, q.Limit) {
-		hits = append(hits, Hit{
-			Entry:    Entry{ID: c.id, FeedID: c.feedID},
-			RawScore: c.score,
-			Semantic: &LegScore{Rank: q.Offset + i + 1, Score: c.score},
-		})
-	}
-	hits, err = e.fillEntries(ctx, hits)
-	return Result{Hits: hits, HasMore: len(cands) > q.Offset+q.Limit}, err
+	return e.singleLeg(ctx, q, cands, func(h *Hit, l *LegScore) { h.Semantic = l })
 }
