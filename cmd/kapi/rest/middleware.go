@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -111,3 +112,18 @@ func bodyLimit(def int64, byRoute map[string]int64) gin.HandlerFunc {
 
 // discardLogger is for writeError calls that never carry an internal cause.
 var discardLogger = slog.New(slog.DiscardHandler)
+
+// requestTimeout bounds the work of one request (database queries, embedding):
+// past it, the request's context is cancelled and the handler's I/O fails. It is
+// generous enough for a 500-entry ingest embedded by the local model.
+const requestTimeout = 30 * time.Second
+
+// deadline gives every request a context that ends after requestTimeout.
+func deadline() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), requestTimeout)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}

@@ -115,7 +115,7 @@ func (s *Server) buildRouter() *gin.Engine {
 	r.RedirectFixedPath = false
 	r.ContextWithFallback = true
 	_ = r.SetTrustedProxies(nil) // client IP is the peer address unless configured
-	r.Use(requestID(), accessLog(s.logger), recovery(s.logger),
+	r.Use(requestID(), accessLog(s.logger), recovery(s.logger), deadline(),
 		bodyLimit(maxBodyBytes, map[string]int64{"/api/v1/feeds/:feed/entries": maxBatchBytes}))
 	r.NoRoute(s.handle(func(*gin.Context) error {
 		return apiError(wire.CodeNotFound, "No such endpoint; see the API reference.", nil)
