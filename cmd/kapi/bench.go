@@ -25,13 +25,15 @@ import (
 // benchCmd dispatches `kapi bench quality|load` (bench/README.md).
 func benchCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer, args []string) error {
 	if len(args) == 0 {
-		return usageError{errors.New("usage: kapi bench quality [flags]")}
+		return usageError{errors.New("usage: kapi bench quality|load [flags]")}
 	}
 	switch args[0] {
 	case "quality":
 		return benchQualityCmd(ctx, cfg, logger, stdout, stderr, args[1:])
+	case "load":
+		return benchLoadCmd(ctx, cfg, logger, stdout, args[1:])
 	default:
-		return usageError{fmt.Errorf("unknown bench command %q: quality", args[0])}
+		return usageError{fmt.Errorf("unknown bench command %q: quality or load", args[0])}
 	}
 }
 
