@@ -6,16 +6,28 @@ BIN     := bin/kapi
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: run test build lint check-deps provision model clean
+.PHONY: run test build lint check-deps provision model clean bench-check
+
+# BEIR collections for the quality gate; CI has shared/ beside the checkout.
+KAPI_BENCH_DATA ?= ../shared/data/cranfield
 
 ## run: provision, build, seed the demo (printing a demo key) and start kapi on :8080
 run: provision model build
 	./$(BIN) demo >/dev/null
 	./$(BIN) serve
 
-## test: provision, lint, check the dependency rule, run every test
+## test: provision, lint, check the dependency rule, run every test, then the quality gate
 test: provision model lint check-deps
 	$(GO) test -count=1 -race ./...
+	$(MAKE) --no-print-directory bench-check
+
+## bench-check: ranking-quality gate: Cranfield with the local model must stay within
+## 0.02 of bench/results/cranfield.json on every metric and mode (a non-race build:
+## the model under -race would take many minutes). About a minute.
+bench-check: model build
+	@test -d "$(KAPI_BENCH_DATA)" || { echo "bench-check: collection $(KAPI_BENCH_DATA) not found (set KAPI_BENCH_DATA)"; exit 1; }
+	KAPI_LOG_LEVEL=warn ./$(BIN) bench quality --data $(KAPI_BENCH_DATA) --out bin/bench-check \
+	  --check bench/results/$$(basename $(KAPI_BENCH_DATA)).json --tolerance 0.02
 
 ## build: compile bin/kapi
 build:

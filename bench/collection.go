@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"cmp"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,11 +31,11 @@ type Collection struct {
 	Qrels   map[string]map[string]int
 }
 
-// LoadBEIR reads dir/corpus.jsonl(.gz), dir/queries.jsonl and
-// dir/qrels/<split>.tsv. Errors: file and parse errors, naming the file.
+// LoadBEIR reads dir/corpus.jsonl.gz (or dir/corpus.jsonl), dir/queries.jsonl
+// and dir/qrels/<split>.tsv. Errors: file and parse errors, naming the file.
 func LoadBEIR(dir, split string) (*Collection, error) {
 	c := &Collection{Queries: map[string]string{}, Qrels: map[string]map[string]int{}}
-	err := readJSONL(filepath.Join(dir, "corpus.jsonl.gz"), func(line []byte) error {
+	err := readJSONL(corpusPath(dir), func(line []byte) error {
 		var d Doc
 		if err := json.Unmarshal(line, &d); err != nil {
 			return err
@@ -56,6 +58,39 @@ func LoadBEIR(dir, split string) (*Collection, error) {
 		return nil, err
 	}
 	return c, readQrels(filepath.Join(dir, "qrels", split+".tsv"), c.Qrels)
+}
+
+// corpusPath is dir's gzipped corpus when there is one, else the plain one.
+func corpusPath(dir string) string {
+	gz := filepath.Join(dir, "corpus.jsonl.gz")
+	if _, err := os.Stat(gz); err == nil {
+		return gz
+	}
+	return filepath.Join(dir, "corpus.jsonl")
+}
+
+// Checksum is the hex SHA-256 of the collection files LoadBEIR reads, in
+// order (corpus, queries, qrels/<split>.tsv), each preceded by its base name,
+// so two runs can prove they scored the same data. Errors: file errors.
+func Checksum(dir, split string) (string, error) {
+	h := sha256.New()
+	for _, path := range []string{corpusPath(dir), filepath.Join(dir, "queries.jsonl"), filepath.Join(dir, "qrels", split+".tsv")} {
+		if err := hashFile(h, path); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func hashFile(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fmt.Fprintf(w, "%s\n", filepath.Base(path))
+	_, err = io.Copy(w, f)
+	return err
 }
 
 // TestQueries lists the ids of the judged queries, in numeric order.

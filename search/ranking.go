@@ -100,3 +100,9 @@ func DefaultOptions() Options {
 		ExactScanMax:       2_500,
 	}
 }
+
+// The contract's fusion constants, exported for the reports of bench/.
+const (
+	RRFK            = rrfK
+	CandidateWindow = candidateWindow
+)

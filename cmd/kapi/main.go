@@ -37,6 +37,11 @@ Usage:
   kapi keys list --account ID
   kapi keys revoke --id ID
   kapi keys rotate --id ID [--grace 24h]
+  kapi bench quality --data DIR [--modes keyword,semantic,hybrid] [--out bench/results]
+                     [--database-url URL] [--check FILE --tolerance 0.02]
+  kapi bench load --url URL --key KEY [--feed S] [--queries FILE] [--concurrency 1,8]
+                  [--duration 20s] [--modes ...] [--database-url URL]
+                              see bench/README.md
 
 Admin commands print JSON on stdout. A key is shown once, by create and rotate.
 
@@ -86,6 +91,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmdErr = accountsCmd(ctx, cfg, stdout, args[1:])
 	case "keys":
 		cmdErr = keysCmd(ctx, cfg, stdout, args[1:])
+	case "bench":
+		cmdErr = benchCmd(ctx, cfg, logger, stdout, stderr, args[1:])
 	default:
 		fmt.Fprintf(stderr, "kapi: unknown command %q\n\n%s", args[0], usage)
 		return 2
