@@ -40,7 +40,7 @@ func Replicate(docs []Doc, n int, seed uint64) []search.NewEntry {
 		} else if e.Category == "rare" {
 			e.Category = "general"
 		}
-		e.Confidence = ptr(0.5 + 0.5*r.Float64())
+		e.Confidence = new(0.5 + 0.5*r.Float64())
 		out[i] = e
 	}
 	return out
@@ -61,4 +61,5 @@ func perturb(r *rand.Rand, text string) string {
 	return strings.Join(words, " ")
 }
 
-func ptr[T any](v T) *T { return &v }
+//go:fix inline
+func ptr[T any](v T) *T { return new(v) }
