@@ -12,17 +12,17 @@ import (
 // healthCorpus is a small hand-written english corpus with known answers.
 func healthCorpus() []NewEntry {
 	return []NewEntry{
-		{ExternalID: "attack", Title: "Heart attack warning signs", Category: "cardiology", Confidence: ptr(0.9),
+		{ExternalID: "attack", Title: "Heart attack warning signs", Category: "cardiology", Confidence: new(0.9),
 			Content: "Chest pain and shortness of breath can signal a heart attack."},
 		{ExternalID: "worms", Title: "Attack of the heart worms", Category: "veterinary",
 			Content: "Heartworms attack dogs; in people the heart is rarely affected."},
-		{ExternalID: "stroke", Title: "Stroke recovery", Category: "neurology", Confidence: ptr(0.6),
+		{ExternalID: "stroke", Title: "Stroke recovery", Category: "neurology", Confidence: new(0.6),
 			Content: "Physical therapy helps patients recover after a stroke."},
-		{ExternalID: "diet", Title: "Diet and heart health", Category: "nutrition", Confidence: ptr(0.7),
+		{ExternalID: "diet", Title: "Diet and heart health", Category: "nutrition", Confidence: new(0.7),
 			Content: "A low-salt diet protects the heart and lowers blood pressure."},
-		{ExternalID: "exercise", Title: "Exercise for heart health", Category: "fitness", Confidence: ptr(0.8),
+		{ExternalID: "exercise", Title: "Exercise for heart health", Category: "fitness", Confidence: new(0.8),
 			Content: "Running and walking strengthen the heart."},
-		{ExternalID: "sleep", Title: "Sleep hygiene", Category: "general", Confidence: ptr(0.95),
+		{ExternalID: "sleep", Title: "Sleep hygiene", Category: "general", Confidence: new(0.95),
 			Content: "Adults need seven to nine hours of sleep each night."},
 	}
 }
@@ -92,7 +92,7 @@ func generated(n int, seed uint64) []NewEntry {
 			cat, conf = "rare", 1
 		}
 		out[i] = NewEntry{ExternalID: fmt.Sprintf("g%05d", i), Title: words(3), Content: words(12),
-			Category: cat, Confidence: ptr(conf)}
+			Category: cat, Confidence: new(conf)}
 	}
 	return out
 }

@@ -20,7 +20,7 @@ func TestListGetDeleteCategories(t *testing.T) {
 	for i := range 12 {
 		cat := []string{"cardiology", "sleep", "diet"}[i%3]
 		batch = append(batch, NewEntry{ExternalID: fmt.Sprint(i), Title: fmt.Sprintf("Entry %d", i),
-			Content: "Running improves sleeping patterns.", Category: cat, Confidence: ptr(float64(i) / 12)})
+			Content: "Running improves sleeping patterns.", Category: cat, Confidence: new(float64(i) / 12)})
 	}
 	res, err := eng.Ingest(ctx, en, batch)
 	if err != nil {
@@ -46,7 +46,7 @@ func TestListGetDeleteCategories(t *testing.T) {
 		{"text with no match", ListQuery{Text: "astronomy", Limit: 50}, 0, 0},
 		{"confidence", ListQuery{ConfidenceMin: 0.5, Limit: 50}, 6, 6},
 		{"allowed categories", ListQuery{AllowedCategories: []string{"diet", "sleep"}, Limit: 50}, 8, 8},
-		{"since the future", ListQuery{Since: ptr(time.Now().Add(time.Hour)), Limit: 50}, 0, 0},
+		{"since the future", ListQuery{Since: new(time.Now().Add(time.Hour)), Limit: 50}, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

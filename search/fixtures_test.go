@@ -37,4 +37,5 @@ func newFeed(t testing.TB, pool *pgxpool.Pool, slug, language string) Feed {
 	return f
 }
 
-func ptr[T any](v T) *T { return &v }
+//go:fix inline
+func ptr[T any](v T) *T { return new(v) }

@@ -15,7 +15,7 @@ func TestIngestCreatesUpdatesAndSkipsUnchanged(t *testing.T) {
 	feed := newFeed(t, pool, "ingest", "english")
 	batch := []NewEntry{
 		{ExternalID: "a", Title: "Heart health", Content: "Walking daily helps the heart.", Category: "Heart Disease", Tags: []string{"cardio", "Cardio", " walking "}},
-		{ExternalID: "b", Title: "Sleep", Content: "Adults need seven hours.", Confidence: ptr(0.5), Metadata: []byte(`{"source":"review"}`)},
+		{ExternalID: "b", Title: "Sleep", Content: "Adults need seven hours.", Confidence: new(0.5), Metadata: []byte(`{"source":"review"}`)},
 	}
 	first, err := eng.Ingest(ctx, feed, batch)
 	if err != nil {
@@ -79,7 +79,7 @@ func TestIngestIsAllOrNothing(t *testing.T) {
 		wantField string
 	}{
 		{"missing title and content", []NewEntry{good, {ExternalID: "x"}}, "content"},
-		{"confidence out of range", []NewEntry{good, {ExternalID: "x", Title: "t", Confidence: ptr(7.0)}}, "confidence"},
+		{"confidence out of range", []NewEntry{good, {ExternalID: "x", Title: "t", Confidence: new(7.0)}}, "confidence"},
 		{"duplicate external id", []NewEntry{good, good}, "external_id"},
 		{"missing external id", []NewEntry{good, {Title: "t"}}, "external_id"},
 		{"metadata not an object", []NewEntry{good, {ExternalID: "x", Title: "t", Metadata: []byte(`[1]`)}}, "metadata"},

@@ -148,7 +148,7 @@ func (m *Model) pool(a *arena, b batch, dst [][]float32) {
 
 // layerNorm writes LN(src) for t rows of width w into dst (same width).
 func layerNorm(dst, src []float32, t, w int, scale, bias []float32) {
-	for i := 0; i < t; i++ {
+	for i := range t {
 		x := src[i*w : (i+1)*w]
 		y := dst[i*w : (i+1)*w]
 		mean := sum8(x) / float32(w)

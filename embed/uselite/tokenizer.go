@@ -158,7 +158,7 @@ func (t *Tokenizer) viterbi(units []uint16) []int {
 			best[end], words[end] = score, id
 		}
 	}
-	for i := 0; i < n; i++ {
+	for i := range n {
 		found := false
 		node := t.trie.child(0, units[i])
 		for j := i; j < n && node >= 0; j++ {

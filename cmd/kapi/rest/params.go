@@ -102,7 +102,7 @@ func since(c *gin.Context, now time.Time, useDefault bool) (*time.Time, error) {
 // categoryList reads a comma-separated list of categories, normalised.
 func categoryList(raw string) []string {
 	var out []string
-	for _, part := range strings.Split(raw, ",") {
+	for part := range strings.SplitSeq(raw, ",") {
 		if c := normaliseCategory(part); c != "" {
 			out = append(out, c)
 		}
