@@ -144,7 +144,25 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+building+" RENAME TO "+name); err != nil {
 		return "", fmt.Errorf("rename template: %w", err)
 	}
+	dropOldTemplates(ctx, conn, name)
 	return name, nil
+}
+
+// dropOldTemplates removes the templates of earlier migration sets. Best effort:
+// one still being cloned by an older test binary stays until the next time.
+func dropOldTemplates(ctx context.Context, conn *pgx.Conn, keep string) {
+	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database
+		WHERE datname LIKE 'kapi\_template\_%' AND datname <> $1 AND datname NOT LIKE '%\_building'`, keep)
+	if err != nil {
+		return
+	}
+	old, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return
+	}
+	for _, db := range old {
+		conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize())
+	}
 }
 
 func adminExec(ctx context.Context, sql string) error {
