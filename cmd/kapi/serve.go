@@ -90,10 +90,16 @@ const mcpPath = "/api/mcp"
 
 // withMCP serves mcpPath with the MCP handler and every other path with the
 // REST router.
+// mcpRequestTimeout bounds the work of one MCP request, as REST bounds its own.
+const mcpRequestTimeout = 30 * time.Second
+
 func withMCP(api, agents http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == mcpPath {
-			agents.ServeHTTP(w, r)
+			// The same bound on a request's work as REST's middleware gives.
+			ctx, cancel := context.WithTimeout(r.Context(), mcpRequestTimeout)
+			defer cancel()
+			agents.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
 		api.ServeHTTP(w, r)
