@@ -88,11 +88,11 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 // mcpPath is where agents reach the MCP server (API.md §9).
 const mcpPath = "/api/mcp"
 
-// withMCP serves mcpPath with the MCP handler and every other path with the
-// REST router.
 // mcpRequestTimeout bounds the work of one MCP request, as REST bounds its own.
 const mcpRequestTimeout = 30 * time.Second
 
+// withMCP serves mcpPath with the MCP handler and every other path with the
+// REST router.
 func withMCP(api, agents http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == mcpPath {
