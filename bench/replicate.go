@@ -60,6 +60,3 @@ func perturb(r *rand.Rand, text string) string {
 	}
 	return strings.Join(words, " ")
 }
-
-//go:fix inline
-func ptr[T any](v T) *T { return new(v) }

@@ -73,10 +73,11 @@ func ValidSlug(s string) bool { return slugPattern.MatchString(s) && s != "all" 
 const feedColumns = `f.id, f.slug, f.name, f.description, f.licensor_name, f.status, f.language, f.is_paid,
        coalesce(f.owner_account_id, '00000000-0000-0000-0000-000000000000'), f.entry_count, f.last_entry_at, f.created_at`
 
-func scanFeed(row pgx.Row) (Feed, error) {
+// scanFeed reads feedColumns, then any further columns into extra.
+func scanFeed(row pgx.Row, extra ...any) (Feed, error) {
 	var f Feed
-	err := row.Scan(&f.ID, &f.Slug, &f.Name, &f.Description, &f.LicensorName, &f.Status,
-		&f.Language, &f.IsPaid, &f.OwnerAccountID, &f.EntryCount, &f.LastEntryAt, &f.CreatedAt)
+	err := row.Scan(append([]any{&f.ID, &f.Slug, &f.Name, &f.Description, &f.LicensorName, &f.Status,
+		&f.Language, &f.IsPaid, &f.OwnerAccountID, &f.EntryCount, &f.LastEntryAt, &f.CreatedAt}, extra...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Feed{}, ErrNotFound
 	}
@@ -87,11 +88,7 @@ const lookupSQL = `SELECT ` + feedColumns + ` FROM feeds f WHERE ($1::uuid IS NO
 
 // Lookup finds a feed by UUID or slug, whatever its status. Errors: ErrNotFound.
 func (c *Catalog) Lookup(ctx context.Context, ref string) (Feed, error) {
-	var id *uuid.UUID
-	if u, err := uuid.Parse(ref); err == nil {
-		id = &u
-	}
-	f, err := scanFeed(c.pool.QueryRow(ctx, lookupSQL, id, ref))
+	f, err := scanFeed(c.pool.QueryRow(ctx, lookupSQL, refID(ref), ref))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Feed{}, fmt.Errorf("look up feed: %w", err)
 	}
@@ -102,4 +99,12 @@ func (c *Catalog) Lookup(ctx context.Context, ref string) (Feed, error) {
 func isUniqueViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// refID is ref as a UUID, or nil when ref is a slug.
+func refID(ref string) *uuid.UUID {
+	if u, err := uuid.Parse(ref); err == nil {
+		return &u
+	}
+	return nil
 }

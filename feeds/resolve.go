@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -63,16 +64,12 @@ func (c *Catalog) Resolve(ctx context.Context, accountID uuid.UUID, s Scope) (Re
 	if _, err := uuid.Parse(v); err != nil && !ValidSlug(v) {
 		return Resolution{}, scopeErr(ErrInvalidScope, "the feed must be a feed UUID, a slug or \"all\"")
 	}
-	f, err := c.Lookup(ctx, v)
+	f, ok, err := c.lookupSubscribed(ctx, accountID, v)
 	if err != nil {
 		return Resolution{}, wrapLookup(err)
 	}
 	if f.Status != Published {
 		return Resolution{}, scopeErr(ErrUnavailable, "feed %q is %s", f.Slug, f.Status)
-	}
-	ok, err := c.subscribed(ctx, accountID, f.ID)
-	if err != nil {
-		return Resolution{}, err
 	}
 	if !ok {
 		return Resolution{}, scopeErr(ErrNotSubscribed, "the account has no active subscription to feed %q", f.Slug)
@@ -132,9 +129,8 @@ func (c *Catalog) subscribedFeeds(ctx context.Context, accountID uuid.UUID, limi
 	var out []Feed
 	var total int64
 	for rows.Next() {
-		var f Feed
-		if err := rows.Scan(&f.ID, &f.Slug, &f.Name, &f.Description, &f.LicensorName, &f.Status,
-			&f.Language, &f.IsPaid, &f.OwnerAccountID, &f.EntryCount, &f.LastEntryAt, &f.CreatedAt, &total); err != nil {
+		f, err := scanFeed(rows, &total)
+		if err != nil {
 			return nil, 0, fmt.Errorf("list subscribed feeds: %w", err)
 		}
 		out = append(out, f)
@@ -142,12 +138,20 @@ func (c *Catalog) subscribedFeeds(ctx context.Context, accountID uuid.UUID, limi
 	return out, total, rows.Err()
 }
 
-func (c *Catalog) subscribed(ctx context.Context, accountID, feedID uuid.UUID) (bool, error) {
-	var ok bool
-	err := c.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM subscriptions
-		WHERE account_id = $1 AND feed_id = $2 AND status = 'active')`, accountID, feedID).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("check subscription: %w", err)
+const lookupSubscribedSQL = `
+SELECT ` + feedColumns + `,
+       EXISTS (SELECT 1 FROM subscriptions s
+               WHERE s.account_id = $3 AND s.feed_id = f.id AND s.status = 'active')
+FROM feeds f WHERE ($1::uuid IS NOT NULL AND f.id = $1) OR f.slug = $2`
+
+// lookupSubscribed finds a feed by UUID or slug and whether the account has an
+// active subscription to it, in one query (it runs on every feed-scoped request).
+// Errors: ErrNotFound.
+func (c *Catalog) lookupSubscribed(ctx context.Context, accountID uuid.UUID, ref string) (Feed, bool, error) {
+	var subscribed bool
+	f, err := scanFeed(c.pool.QueryRow(ctx, lookupSubscribedSQL, refID(ref), ref, accountID), &subscribed)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Feed{}, false, fmt.Errorf("look up feed: %w", err)
 	}
-	return ok, nil
+	return f, subscribed, err
 }

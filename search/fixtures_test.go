@@ -36,6 +36,3 @@ func newFeed(t testing.TB, pool *pgxpool.Pool, slug, language string) Feed {
 	}
 	return f
 }
-
-//go:fix inline
-func ptr[T any](v T) *T { return new(v) }
