@@ -145,6 +145,7 @@ func (h *HTTPSearch) Search(ctx context.Context, text string, mode search.Mode) 
 // measured back to back in the same run.
 type LoadRow struct {
 	Mode        search.Mode
+	Queries     string // the query set: "test", or "common" (CommonWordQueries)
 	Concurrency int
 	API, Raw    LoadResult
 }
@@ -191,10 +192,10 @@ func medianResult(runs []LoadRow, pick func(LoadRow) LoadResult) LoadResult {
 
 // LoadMarkdown writes rows as a Markdown table.
 func LoadMarkdown(w io.Writer, rows []LoadRow) {
-	fmt.Fprintln(w, "| mode | conc | API req/s | API p50 ms | p95 | p99 | errors | raw req/s | raw p50 ms | p95 | p99 | API/raw p50 |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| mode | queries | conc | API req/s | API p50 ms | p95 | p99 | errors | raw req/s | raw p50 ms | p95 | p99 | API/raw p50 |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %d | %.0f | %.2f | %.2f | %.2f | %d | %.0f | %.2f | %.2f | %.2f | %.2f |\n", r.Mode, r.Concurrency,
+		fmt.Fprintf(w, "| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %d | %.0f | %.2f | %.2f | %.2f | %.2f |\n", r.Mode, r.Queries, r.Concurrency,
 			r.API.Throughput, ms(r.API.P50), ms(r.API.P95), ms(r.API.P99), r.API.Errors+r.Raw.Errors,
 			r.Raw.Throughput, ms(r.Raw.P50), ms(r.Raw.P95), ms(r.Raw.P99), r.Ratio())
 	}

@@ -73,3 +73,18 @@ func TestMeanSkipsUnjudgedQueries(t *testing.T) {
 		t.Errorf("got %+v, want 2 queries, nDCG@10 0.75, Recall@100 0.5, MRR@10 0.75", s)
 	}
 }
+
+func TestSameTop(t *testing.T) {
+	if !sameTop([]int64{1, 2, 3}, []float64{3, 2, 2}, []int64{1, 3, 2}, []float64{3, 2, 2}) {
+		t.Error("tied entries in another order: want the same top")
+	}
+	if sameTop([]int64{2, 1}, []float64{3, 2}, []int64{1, 2}, []float64{3, 2}) {
+		t.Error("untied entries swapped: want different")
+	}
+	if sameTop([]int64{1}, []float64{3}, []int64{1}, []float64{3.1}) {
+		t.Error("different scores: want different")
+	}
+	if sameTop([]int64{1}, []float64{3}, []int64{1, 2}, []float64{3, 1}) {
+		t.Error("different lengths: want different")
+	}
+}

@@ -38,19 +38,22 @@ type CollectionInfo struct {
 // RunConfig is the configuration a run measured: model and ranking knobs
 // (search/ranking.go), the code's commit and the machine.
 type RunConfig struct {
-	Model              string  `json:"model"`
-	Dims               int     `json:"dims"`
-	RRFK               int     `json:"rrf_k"`
-	CandidateWindow    int     `json:"candidate_window"`
-	EFSearch           int     `json:"ef_search"`
-	KeywordRowBound    int     `json:"keyword_row_bound"`
-	CommonTermFraction float64 `json:"common_term_fraction"`
-	ExactScanMax       int     `json:"exact_scan_max"`
-	MaxScanTuples      int     `json:"max_scan_tuples"`
-	Commit             string  `json:"commit"`
-	GoVersion          string  `json:"go_version"`
-	CPUs               int     `json:"cpus"`
-	Date               string  `json:"date"` // RFC 3339, UTC
+	Model           string  `json:"model"`
+	Dims            int     `json:"dims"`
+	RRFK            int     `json:"rrf_k"`
+	CandidateWindow int     `json:"candidate_window"`
+	EFSearch        int     `json:"ef_search"`
+	BM25K1          float64 `json:"bm25_k1"`
+	BM25B           float64 `json:"bm25_b"`
+	TitleWeight     float64 `json:"title_weight"`
+	TagsWeight      float64 `json:"tags_weight"`
+	ContentWeight   float64 `json:"content_weight"`
+	ExactScanMax    int     `json:"exact_scan_max"`
+	MaxScanTuples   int     `json:"max_scan_tuples"`
+	Commit          string  `json:"commit"`
+	GoVersion       string  `json:"go_version"`
+	CPUs            int     `json:"cpus"`
+	Date            string  `json:"date"` // RFC 3339, UTC
 }
 
 // ModeSummary is one mode's numbers in a Report.

@@ -64,8 +64,8 @@ func (s *Scratch) admin(ctx context.Context, sql string) error {
 }
 
 // Analyze refreshes the planner statistics of the whole database after a
-// load: the keyword leg reads them to tell common terms from rare ones
-// (search.Options.CommonTermFraction). Errors: the database's, wrapped.
+// load, so the plans are those of a settled database. Errors: the database's,
+// wrapped.
 func Analyze(ctx context.Context, pool *pgxpool.Pool) error {
 	if _, err := pool.Exec(ctx, "ANALYZE"); err != nil {
 		return fmt.Errorf("analyze: %w", err)

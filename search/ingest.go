@@ -146,23 +146,33 @@ func (e *Engine) embedEntries(ctx context.Context, entries []validEntry, idx []i
 }
 
 // upsertSQL writes a batch in one statement. xmax = 0 tells an inserted row from
-// an updated one.
+// an updated one. A row whose searchable text changes gets a new doc_no
+// (docNosSQL), so its keyword postings are written anew and the old ones die
+// (003_keyword.sql); the rest keep theirs.
+// the numbers travel as a parameter because Citus wants no volatile function
+// in ON CONFLICT … SET.
 const upsertSQL = `
 INSERT INTO entries AS e (feed_id, language, external_id, title, content, category, tags,
-                          confidence, source_url, metadata, embedding, embedding_model)
+                          confidence, source_url, metadata, embedding, embedding_model, doc_no)
 SELECT $1, $2, x.external_id, x.title, x.content, x.category,
        ARRAY(SELECT jsonb_array_elements_text(x.tags)), x.confidence,
-       nullif(x.source_url, ''), x.metadata, x.embedding, $3
+       nullif(x.source_url, ''), x.metadata, x.embedding, $3, x.doc_no
 FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::real[],
-            $10::text[], $11::jsonb[], $12::vector[])
-     AS x (external_id, title, content, category, tags, confidence, source_url, metadata, embedding)
+            $10::text[], $11::jsonb[], $12::vector[], $13::bigint[])
+     AS x (external_id, title, content, category, tags, confidence, source_url, metadata, embedding, doc_no)
 ON CONFLICT (feed_id, external_id) DO UPDATE SET
+    doc_no = CASE WHEN (e.language, e.title, e.tags, e.content)
+                       IS NOT DISTINCT FROM (excluded.language, excluded.title, excluded.tags, excluded.content)
+                  THEN e.doc_no ELSE excluded.doc_no END,
     language = excluded.language, title = excluded.title, content = excluded.content,
     category = excluded.category, tags = excluded.tags, confidence = excluded.confidence,
     source_url = excluded.source_url, metadata = excluded.metadata,
     embedding = excluded.embedding, embedding_model = excluded.embedding_model,
     updated_at = now()
 RETURNING e.id, e.external_id, (e.xmax = 0) AS inserted`
+
+// docNosSQL draws $1 doc_no values for the entry versions a batch writes.
+const docNosSQL = `SELECT array_agg(nextval('entries_doc_no_seq')) FROM generate_series(1, $1)`
 
 func (e *Engine) upsert(ctx context.Context, feed Feed, entries []validEntry, idx []int,
 	vectors []pgvector.Vector, model string, results []IngestResult) error {
@@ -188,9 +198,13 @@ func (e *Engine) upsert(ctx context.Context, feed Feed, entries []validEntry, id
 		byExt[entries[i].ExternalID] = i
 	}
 	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		var docNos []int64
+		if err := tx.QueryRow(ctx, docNosSQL, len(idx)).Scan(&docNos); err != nil {
+			return fmt.Errorf("number entries: %w", err)
+		}
 		rows, err := tx.Query(ctx, upsertSQL, feed.ID, feed.Language, model,
 			cols.ext, cols.title, cols.content, cols.category, cols.tags, cols.conf,
-			cols.url, cols.meta, vectors)
+			cols.url, cols.meta, vectors, docNos)
 		if err != nil {
 			return fmt.Errorf("store entries: %w", err)
 		}

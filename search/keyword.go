@@ -4,100 +4,175 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
-	"unicode"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
-// keywordSQL ranks the entries matching a text query, in one statement over
-// every queried feed, so scores are comparable across feeds.
+// The keyword leg is Okapi BM25 over the lexemes of the stored tsvector, with
+// BM25F-style field weights (title above tags above content; ranking.go),
+// IDF and average length taken from the statistics of the feeds searched
+// (their union for fan-out, so scores compare across feeds). Statistics and
+// postings are kept exact by the triggers of 003_keyword.sql.
 //
-// Feeds may use different text-search configurations: q builds the queries
-// once per configuration ($3, the feeds' distinct languages) and each entry is
-// matched by the query of its own language, through the GIN index on
-// search_vector (a nested loop over the few languages, a bitmap scan each).
+// Why it is exact: the leg reads every posting of every query lexeme in the
+// searched feeds (blocks of 256, read by primary key) and sums every entry's
+// score in Go, so each score is the textbook formula and every entry matching
+// a query lexeme is ranked; none is cut by a bound. Dead postings (of rewritten
+// or deleted entries) are scored too, then dropped when the best doc_nos are
+// mapped back to live entries, where the filters apply. Ties are broken by
+// doc_no (older entry versions first), so the order is total. The cost is
+// linear in the postings of the query's lexemes (about 25 ns each in Go, plus
+// 16 bytes each read from the heap); see bench/README.md for the measurements
+// and the designs compared.
 //
-// all_terms is the websearch_to_tsquery of the text (quotes, OR, -term
-// honoured). When the text uses none of those operators ($2), the query ranked
-// is the OR of the text's lexemes (plainto_tsquery with & turned into |), so a
-// natural-language question also finds entries matching only some of its
-// words; ts_rank sums the weight of each matched word, so entries matching
-// more words rank higher. Stop-word-only text gives empty tsqueries, which
-// match nothing.
-//
-// The row bound: ranking costs a heap fetch and a ts_rank call per row, and an
-// ORed question of common words can match most of a feed. Rows are taken in
-// tiers, each capped at $5 rows (Options.KeywordRowBound) taken in whatever
-// order the bitmap scan yields them, before any ranking:
-//  1. rows matching every term;
-//  2. (ORed questions) rows matching one of the query's uncommon terms: those
-//     not among the column's most common lexemes with a frequency above $12
-//     (Options.CommonTermFraction), read from the planner statistics in
-//     pg_stats, a catalog row kept by ANALYZE: a cheap stand-in for IDF;
-//  3. rows matching only common terms, read only when tiers 1 and 2 hold
-//     fewer than the $8 rows asked for (so the large bitmap of a common word
-//     is built only when nothing better exists).
-//
-// At most 3 × $5 rows are ranked, whatever the feed size. Among more than $5
-// rows of one tier, those ranked are arbitrary. Filters apply before the
-// bound, so it never hides a row that passes them. Without statistics every
-// term counts as uncommon.
-const keywordSQL = `
-WITH common AS MATERIALIZED (
-    SELECT c.lexeme
-    FROM pg_stats s,
-         unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS c (lexeme, freq)
-    WHERE s.schemaname = current_schema() AND s.tablename = 'entries'
-      AND s.attname = 'search_vector' AND c.lexeme IS NOT NULL AND c.freq > $12
-),
-q AS MATERIALIZED (
-    SELECT lang, t.all_terms, t.query, u.uncommon
-    FROM unnest($3::text[]) AS lang,
-    LATERAL (SELECT websearch_to_tsquery(lang::regconfig, $1) AS all_terms,
-                    CASE WHEN $2 THEN replace(plainto_tsquery(lang::regconfig, $1)::text, ' & ', ' | ')::tsquery
-                         ELSE websearch_to_tsquery(lang::regconfig, $1) END AS query) t,
-    LATERAL (SELECT string_agg('''' || replace(replace(x, '\', '\\'), '''', '''''') || '''', ' | ')::tsquery AS uncommon
-             FROM unnest(tsvector_to_array(to_tsvector(lang::regconfig, $1))) AS x
-             WHERE $2 AND x NOT IN (SELECT lexeme FROM common)) u
-),
-matched AS NOT MATERIALIZED (
-    SELECT e.feed_id, e.id, e.search_vector, q.query, q.all_terms, q.uncommon
-    FROM q JOIN entries e ON e.language = q.lang
-    WHERE e.feed_id = ANY($4)
-      AND ($9::text[] IS NULL OR e.category = ANY($9))
-      AND ($10::text[] IS NULL OR e.category = ANY($10))
-      AND e.confidence >= $11::real
-),
-tiers12 AS MATERIALIZED (
-    (SELECT feed_id, id, ts_rank($6::float4[], search_vector, query, $7) AS score
-     FROM matched WHERE search_vector @@ all_terms LIMIT $5)
-    UNION ALL
-    (SELECT feed_id, id, ts_rank($6::float4[], search_vector, query, $7)
-     FROM matched WHERE $2 AND search_vector @@ uncommon
-                      AND NOT search_vector @@ all_terms LIMIT $5)
-)
-SELECT feed_id, id, score FROM (
-    SELECT * FROM tiers12
-    UNION ALL
-    (SELECT feed_id, id, ts_rank($6::float4[], search_vector, query, $7)
-     FROM matched
-     WHERE $2 AND (SELECT count(*) FROM tiers12) < $8
-       AND search_vector @@ query AND NOT search_vector @@ all_terms
-       AND (uncommon IS NULL OR NOT search_vector @@ uncommon)
-     LIMIT $5)
-) c
-ORDER BY score DESC, id
-LIMIT $8`
+// A deployment on PostgreSQL 17+ could swap in a BM25 extension
+// (pg_textsearch, VectorChord-bm25); kapi targets PostgreSQL 15 with pgvector
+// only.
+
+// keywordTermsSQL gives, per queried language, the lexemes to rank
+// (parsedQuery.ranked) and the restriction as tsquery text (parsedQuery.filter;
+// NULL when none, or when it holds only stop words).
+const keywordTermsSQL = `
+SELECT lang, tsvector_to_array(to_tsvector(lang::regconfig, $1)),
+       CASE WHEN $2 = '' THEN NULL ELSE nullif(websearch_to_tsquery(lang::regconfig, $2)::text, '') END
+FROM unnest($3::text[]) AS lang`
+
+const keywordStatsSQL = `
+SELECT feed_id, doc_count, total_length FROM keyword_feed_stats WHERE feed_id = ANY($1)`
+
+// keywordDFSQL and keywordPostingsSQL take the (feed, lexeme) pairs as two
+// arrays: each feed is asked for the lexemes of its own language.
+const keywordDFSQL = `
+SELECT t.lexeme, t.df
+FROM unnest($1::uuid[], $2::text[]) AS x (feed_id, lexeme)
+JOIN keyword_terms t ON t.feed_id = x.feed_id AND t.lexeme = x.lexeme`
+
+const keywordPostingsSQL = `
+SELECT p.lexeme, p.docs, p.packed
+FROM unnest($1::uuid[], $2::text[]) AS x (feed_id, lexeme)
+JOIN keyword_postings p ON p.feed_id = x.feed_id AND p.lexeme = x.lexeme
+ORDER BY p.lexeme, p.feed_id, p.block`
+
+// keywordRequiredSQL lists the entries that match a phrase restriction, through
+// the GIN index on search_vector.
+const keywordRequiredSQL = `
+SELECT e.doc_no
+FROM unnest($2::text[], $3::text[]) AS f (lang, query)
+JOIN entries e ON e.language = f.lang
+WHERE e.feed_id = ANY($1) AND f.query IS NOT NULL AND e.search_vector @@ f.query::tsquery`
+
+// keywordLiveSQL maps ranked doc_nos back to the live entries that pass the
+// filters (a rewritten or deleted entry's doc_no finds no row).
+const keywordLiveSQL = `
+SELECT e.doc_no, e.feed_id, e.id
+FROM entries e
+LEFT JOIN unnest($5::text[], $6::text[]) AS f (lang, query) ON f.lang = e.language
+WHERE e.feed_id = ANY($1) AND e.doc_no = ANY($2)
+  AND ($3::text[] IS NULL OR e.category = ANY($3))
+  AND ($4::text[] IS NULL OR e.category = ANY($4))
+  AND e.confidence >= $7::real
+  AND (f.query IS NULL OR e.search_vector @@ f.query::tsquery)`
+
+// keywordQuery is a question prepared for the feeds searched.
+type keywordQuery struct {
+	langs, filters []*string     // per language; a nil filter restricts nothing
+	pairFeeds      []uuid.UUID   // the (feed, lexeme) pairs to read
+	pairLexemes    []string      //
+	feedLexemes    map[uuid.UUID][]string
+	required       bool // some language's filter holds a phrase
+}
 
 // keywordLeg returns the best n keyword candidates for q, best first.
 func (e *Engine) keywordLeg(ctx context.Context, q Query, n int) ([]candidate, error) {
-	f := newFilter(q)
-	rows, err := e.pool.Query(ctx, keywordSQL, q.Text, !hasOperators(q.Text), languages(q.Feeds),
-		f.feeds, e.opts.KeywordRowBound, keywordWeights(), keywordNormalization, n,
-		f.categories, f.allowed, f.confMin, e.opts.CommonTermFraction)
-	if err != nil {
-		return nil, fmt.Errorf("keyword search: %w", err)
+	kq, err := e.prepareKeyword(ctx, q)
+	if err != nil || len(kq.pairLexemes) == 0 {
+		return nil, err
 	}
-	return scanCandidates(rows, "keyword search")
+	scores, err := e.scoreBM25(ctx, q, kq)
+	if err != nil {
+		return nil, err
+	}
+	return e.liveBest(ctx, q, kq, scores, n)
+}
+
+// prepareKeyword parses q.Text and has Postgres turn it into the lexemes and
+// restrictions of each feed's language.
+func (e *Engine) prepareKeyword(ctx context.Context, q Query) (keywordQuery, error) {
+	pq := parseQuery(q.Text)
+	kq := keywordQuery{feedLexemes: map[uuid.UUID][]string{}}
+	rows, err := e.pool.Query(ctx, keywordTermsSQL, pq.ranked, pq.filter, languages(q.Feeds))
+	if err != nil {
+		return kq, fmt.Errorf("keyword search: parse: %w", err)
+	}
+	byLang := map[string][]string{}
+	for rows.Next() {
+		var lang string
+		var lexemes []string
+		var filter *string
+		if err := rows.Scan(&lang, &lexemes, &filter); err != nil {
+			rows.Close()
+			return kq, fmt.Errorf("keyword search: parse: %w", err)
+		}
+		byLang[lang] = lexemes
+		kq.langs, kq.filters = append(kq.langs, &lang), append(kq.filters, filter)
+		kq.required = kq.required || (pq.required && filter != nil)
+	}
+	if err := rows.Err(); err != nil {
+		return kq, fmt.Errorf("keyword search: parse: %w", err)
+	}
+	for _, f := range q.Feeds {
+		kq.feedLexemes[f.ID] = byLang[f.Language]
+		for _, l := range byLang[f.Language] {
+			kq.pairFeeds, kq.pairLexemes = append(kq.pairFeeds, f.ID), append(kq.pairLexemes, l)
+		}
+	}
+	return kq, nil
+}
+
+// liveBest maps the best-scored doc_nos to live entries passing q's filters,
+// in rounds of growing size, until n are found or the scores run out.
+func (e *Engine) liveBest(ctx context.Context, q Query, kq keywordQuery, scores []docScore, n int) ([]candidate, error) {
+	f := newFilter(q)
+	out := make([]candidate, 0, n)
+	for done, size := 0, 2*n+16; done < len(scores) && len(out) < n; size *= 8 {
+		round := bestScores(scores, done+size)[done:]
+		done += len(round)
+		docs := make([]int64, len(round))
+		for i, s := range round {
+			docs[i] = s.doc
+		}
+		live, err := e.liveEntries(ctx, f, kq, docs)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range round {
+			if c, ok := live[s.doc]; ok && len(out) < n {
+				c.score = s.score
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (e *Engine) liveEntries(ctx context.Context, f filter, kq keywordQuery, docs []int64) (map[int64]candidate, error) {
+	rows, err := e.pool.Query(ctx, keywordLiveSQL, f.feeds, docs, f.categories, f.allowed,
+		kq.langs, kq.filters, f.confMin)
+	if err != nil {
+		return nil, fmt.Errorf("keyword search: read entries: %w", err)
+	}
+	live := make(map[int64]candidate, len(docs))
+	var doc int64
+	var c candidate
+	_, err = pgx.ForEachRow(rows, []any{&doc, &c.feedID, &c.id}, func() error {
+		live[doc] = c
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("keyword search: read entries: %w", err)
+	}
+	return live, nil
 }
 
 // keywordSearch answers a ModeKeyword query.
@@ -121,21 +196,6 @@ func (e *Engine) singleLeg(ctx context.Context, q Query, cands []candidate, setL
 	}
 	hits, err := e.fillEntries(ctx, hits)
 	return Result{Hits: hits, HasMore: len(cands) > q.Offset+q.Limit}, err
-}
-
-// hasOperators reports whether text uses websearch_to_tsquery syntax: a quote,
-// the word "or" (any case) or a word starting with "-". Such text is taken
-// literally; other text is a question whose words are ORed.
-func hasOperators(text string) bool {
-	if strings.ContainsRune(text, '"') {
-		return true
-	}
-	for _, w := range strings.FieldsFunc(text, unicode.IsSpace) {
-		if strings.EqualFold(w, "or") || (len(w) > 1 && w[0] == '-') {
-			return true
-		}
-	}
-	return false
 }
 
 // languages lists the distinct text-search configurations of feeds.

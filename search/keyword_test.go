@@ -166,28 +166,25 @@ func TestKeywordFanOutMergesFeedsByScore(t *testing.T) {
 	}
 }
 
-// With a tiny row bound, a question whose words each match many entries still
-// finds the one entry that matches all of them.
-func TestKeywordRowBoundKeepsFullMatches(t *testing.T) {
+// IDF: an entry matching the rare word of a question outranks entries
+// matching only its common words, and every entry matching a word is ranked.
+func TestKeywordRareWordOutranksCommonOnes(t *testing.T) {
 	t.Parallel()
 	eng, pool, _ := testEngine(t)
-	opts := DefaultOptions()
-	opts.KeywordRowBound = 5
-	eng = eng.WithOptions(opts)
 	feed := newFeed(t, pool, "common", "english")
 	var batch []NewEntry
 	for i := range 60 {
 		batch = append(batch, NewEntry{ExternalID: "c" + strings.Repeat("x", i+1), Title: "Common words", Content: "weather report"})
 	}
-	batch = append(batch, NewEntry{ExternalID: "full", Title: "Weather", Content: "A common report of rare weather."})
+	batch = append(batch, NewEntry{ExternalID: "rare", Title: "Notes", Content: "A tornado."})
 	ingest(t, eng, feed, batch)
 
-	res := mustSearch(t, eng, Query{Text: "rare common weather report", Feeds: []Feed{feed}, Limit: 50})
-	if len(res.Hits) == 0 || res.Hits[0].ExternalID != "full" {
-		t.Fatalf("got %q, want full first", externalIDs(res.Hits))
+	res := mustSearch(t, eng, Query{Text: "tornado weather report", Feeds: []Feed{feed}, Limit: 50})
+	if len(res.Hits) == 0 || res.Hits[0].ExternalID != "rare" {
+		t.Fatalf("got %q, want rare first", externalIDs(res.Hits))
 	}
-	if len(res.Hits) > 3*5 {
-		t.Errorf("ranked %d rows, want at most 3 × the bound", len(res.Hits))
+	if len(res.Hits) != 50 || !res.HasMore {
+		t.Errorf("got %d hits (has more %v), want a full page of 50 of the 61 matches", len(res.Hits), res.HasMore)
 	}
 }
 
@@ -242,5 +239,61 @@ func TestKeywordOddTextNeverFails(t *testing.T) {
 	res := mustSearch(t, eng, Query{Text: `heart & (attack | !stroke)`, Feeds: []Feed{feed}, Limit: 10})
 	if got := sortedIDs(res.Hits); !slices.Contains(got, "stroke") || !slices.Contains(got, "attack") {
 		t.Errorf("got %q: & | ! are punctuation in a plain question, so stroke and attack match", got)
+	}
+}
+
+func TestParseQuery(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text, ranked, filter string
+		required             bool
+	}{
+		{text: "papers by Prieve or Pooch on compilers", ranked: "papers by Prieve or Pooch on compilers"},
+		{text: "multi-targeted kinase inhibitors", ranked: "multi-targeted kinase inhibitors"},
+		{text: `"heart attack" risk`, ranked: "heart attack risk", filter: `"heart attack"`, required: true},
+		{text: `"heart attack" OR stroke risk`, ranked: "heart attack stroke risk", filter: `"heart attack" or stroke`, required: true},
+		{text: "stroke OR sleep", ranked: "stroke sleep"},
+		{text: "heart -diet", ranked: "heart", filter: "-diet"},
+		{text: `"unclosed phrase`, ranked: "unclosed phrase", filter: `"unclosed phrase"`, required: true},
+		{text: "OR leading and - dash", ranked: "OR leading and - dash"},
+		{text: "not and or", ranked: "not and or"},
+	}
+	for _, tt := range tests {
+		got := parseQuery(tt.text)
+		if got.ranked != tt.ranked || got.filter != tt.filter || got.required != tt.required {
+			t.Errorf("parseQuery(%q) = %+v, want ranked %q filter %q required %v", tt.text, got, tt.ranked, tt.filter, tt.required)
+		}
+	}
+}
+
+// Lowercase "or", "and", "not" and hyphens are ordinary text: a question
+// using them ranks entries matching any of its words.
+func TestKeywordOrdinaryWordsAreNotOperators(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
+	feed := newFeed(t, pool, "health", "english")
+	ingest(t, eng, feed, append(healthCorpus(),
+		NewEntry{ExternalID: "kinase", Title: "Multi-targeted kinase inhibitors", Content: "Drugs that hit several kinases."}))
+	tests := []struct {
+		text string
+		want []string // must all be among the hits
+	}{
+		{"does sleep or exercise help the heart", []string{"sleep", "exercise", "attack"}},
+		{"stroke and not sleep", []string{"stroke", "sleep"}},
+		{"multi-targeted therapies", []string{"kinase"}},
+		{`"heart attack" OR stroke`, []string{"attack", "stroke"}},
+	}
+	for _, tt := range tests {
+		got := externalIDs(mustSearch(t, eng, Query{Text: tt.text, Feeds: []Feed{feed}, Limit: 10}).Hits)
+		for _, id := range tt.want {
+			if !slices.Contains(got, id) {
+				t.Errorf("%q: got %q, want %s among them", tt.text, got, id)
+			}
+		}
+	}
+	// The phrase restricts: only entries with the phrase or the ORed word.
+	got := sortedIDs(mustSearch(t, eng, Query{Text: `"heart attack" OR stroke risk`, Feeds: []Feed{feed}, Limit: 10}).Hits)
+	if !slices.Equal(got, []string{"attack", "stroke"}) {
+		t.Errorf("phrase OR word: got %q, want attack and stroke only", got)
 	}
 }

@@ -28,7 +28,7 @@ const (
 
 // Query is one search request, its feeds already resolved and authorised.
 type Query struct {
-	Text              string   // 1..MaxQueryChars characters; websearch_to_tsquery syntax
+	Text              string   // 1..MaxQueryChars characters; syntax in querysyntax.go
 	Mode              Mode     // empty: ModeKeyword
 	Feeds             []Feed   // 1..MaxFeeds; one SQL query per leg covers them all
 	Categories        []string // nil: any; names are normalised like stored ones
@@ -41,13 +41,13 @@ type Query struct {
 // LegScore is a hit's place in one leg's candidate list.
 type LegScore struct {
 	Rank  int     // 1-based, counted from the first candidate (not the page)
-	Score float64 // keyword: ts_rank_cd; semantic: cosine similarity
+	Score float64 // keyword: BM25; semantic: cosine similarity
 }
 
 // Hit is one search result.
 type Hit struct {
 	Entry
-	// RawScore is the score the hits are ordered by: keyword ts_rank_cd,
+	// RawScore is the score the hits are ordered by: keyword BM25,
 	// semantic cosine similarity, or hybrid fused RRF score.
 	RawScore float64
 	Keyword  *LegScore // nil when the keyword leg did not return the entry

@@ -200,7 +200,8 @@ func (r qualityRun) finish(results []bench.ModeResult) error {
 func runConfig(m embed.Model) bench.RunConfig {
 	o := search.DefaultOptions()
 	return bench.RunConfig{Model: m.String(), Dims: m.Dims, RRFK: search.RRFK, CandidateWindow: search.CandidateWindow,
-		EFSearch: o.EFSearch, KeywordRowBound: o.KeywordRowBound, CommonTermFraction: o.CommonTermFraction,
+		EFSearch: o.EFSearch, BM25K1: o.K1, BM25B: o.B,
+		TitleWeight: o.TitleWeight, TagsWeight: o.TagsWeight, ContentWeight: o.ContentWeight,
 		ExactScanMax: o.ExactScanMax, MaxScanTuples: o.MaxScanTuples, Commit: commit(),
 		GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Date: time.Now().UTC().Format(time.RFC3339)}
 }

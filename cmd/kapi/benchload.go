@@ -221,41 +221,102 @@ func (l *loadRun) measure(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	queries := make([]string, 0, len(l.coll.Queries))
-	for _, id := range l.coll.TestQueries() {
-		queries = append(queries, l.coll.Queries[id])
+	sets, err := l.querySets(ctx, rawFeed)
+	if err != nil {
+		return err
 	}
 	runs := map[string][]bench.LoadRow{}
 	for run := range l.f.runs {
 		for _, mode := range l.f.modes {
-			api := func(ctx context.Context, i int) error { return client.Search(ctx, queries[i%len(queries)], mode) }
-			raw := func(ctx context.Context, i int) error {
-				_, err := l.engine.Search(ctx, search.Query{Text: queries[i%len(queries)], Mode: mode, Feeds: []search.Feed{rawFeed}, Limit: 10})
-				return err
-			}
-			if run == 0 { // warm caches, buffers and connections, untimed
-				bench.ClosedLoop(ctx, 2, time.Minute, len(queries), raw)
-				bench.ClosedLoop(ctx, 2, time.Minute, len(queries), api)
-			}
-			for _, c := range l.f.concurrency {
-				row := bench.LoadRow{Mode: mode, Concurrency: c,
-					Raw: bench.ClosedLoop(ctx, c, l.f.duration, maxLoadRequests, raw),
-					API: bench.ClosedLoop(ctx, c, l.f.duration, maxLoadRequests, api)}
-				key := fmt.Sprintf("%s/%d", mode, c)
-				runs[key] = append(runs[key], row)
-				l.logger.Info("load run", "run", run+1, "mode", mode, "concurrency", c, "api_p50_ms", row.API.P50.Seconds()*1000,
-					"raw_p50_ms", row.Raw.P50.Seconds()*1000, "api_errors", row.API.Errors, "first_error", fmt.Sprint(row.API.FirstError))
+			for _, set := range sets {
+				if set.name != "test" && mode != search.ModeKeyword {
+					continue
+				}
+				l.measureSet(ctx, client, rawFeed, mode, set, run == 0, runs)
 			}
 		}
 	}
-	return l.report(stdout, runs)
+	if err := l.report(stdout, runs, sets); err != nil {
+		return err
+	}
+	return l.reportExact(ctx, stdout, rawFeed, sets)
 }
 
-func (l *loadRun) report(stdout io.Writer, runs map[string][]bench.LoadRow) error {
+// querySet is a named list of questions.
+type querySet struct {
+	name      string
+	questions []string
+}
+
+// querySets are the collection's test queries and, for the keyword leg, 60
+// questions of 6 common lexemes (each in 5-40% of the entries).
+func (l *loadRun) querySets(ctx context.Context, feed search.Feed) ([]querySet, error) {
+	test := querySet{name: "test"}
+	for _, id := range l.coll.TestQueries() {
+		test.questions = append(test.questions, l.coll.Queries[id])
+	}
+	if !slices.Contains(l.f.modes, search.ModeKeyword) {
+		return []querySet{test}, nil
+	}
+	common, err := l.engine.CommonWordQueries(ctx, feed, 60, 6, 0.05, 0.40, 1)
+	if err != nil {
+		return nil, err
+	}
+	return []querySet{test, {name: "common", questions: common}}, nil
+}
+
+// measureSet runs one mode over one query set at every concurrency: the raw
+// path, then the API, back to back (after an untimed warm-up pass when warm).
+func (l *loadRun) measureSet(ctx context.Context, client *bench.HTTPSearch, rawFeed search.Feed, mode search.Mode,
+	set querySet, warm bool, runs map[string][]bench.LoadRow) {
+	qs := set.questions
+	api := func(ctx context.Context, i int) error { return client.Search(ctx, qs[i%len(qs)], mode) }
+	raw := func(ctx context.Context, i int) error {
+		_, err := l.engine.Search(ctx, search.Query{Text: qs[i%len(qs)], Mode: mode, Feeds: []search.Feed{rawFeed}, Limit: 10})
+		return err
+	}
+	if warm { // warm caches, buffers and connections, untimed
+		bench.ClosedLoop(ctx, 2, time.Minute, len(qs), raw)
+		bench.ClosedLoop(ctx, 2, time.Minute, len(qs), api)
+	}
+	for _, c := range l.f.concurrency {
+		row := bench.LoadRow{Mode: mode, Queries: set.name, Concurrency: c,
+			Raw: bench.ClosedLoop(ctx, c, l.f.duration, maxLoadRequests, raw),
+			API: bench.ClosedLoop(ctx, c, l.f.duration, maxLoadRequests, api)}
+		key := fmt.Sprintf("%s/%s/%d", mode, set.name, c)
+		runs[key] = append(runs[key], row)
+		l.logger.Info("load run", "mode", mode, "queries", set.name, "concurrency", c, "api_p50_ms", row.API.P50.Seconds()*1000,
+			"raw_p50_ms", row.Raw.P50.Seconds()*1000, "api_errors", row.API.Errors, "first_error", fmt.Sprint(row.API.FirstError))
+	}
+}
+
+// reportExact prints, for the keyword leg, how many questions of each set
+// have a top 10 identical to an exhaustive BM25 (bench.KeywordExact).
+func (l *loadRun) reportExact(ctx context.Context, stdout io.Writer, feed search.Feed, sets []querySet) error {
+	if !slices.Contains(l.f.modes, search.ModeKeyword) {
+		return nil
+	}
+	fmt.Fprintln(stdout)
+	for _, set := range sets {
+		n, err := bench.KeywordExact(ctx, l.engine, []search.Feed{feed}, set.questions)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "keyword top 10 identical to exhaustive BM25: %d of %d %s queries (%.1f%%)\n",
+			n, len(set.questions), set.name, 100*float64(n)/float64(len(set.questions)))
+	}
+	return nil
+}
+
+func (l *loadRun) report(stdout io.Writer, runs map[string][]bench.LoadRow, sets []querySet) error {
 	var rows []bench.LoadRow
 	for _, mode := range l.f.modes {
-		for _, c := range l.f.concurrency {
-			rows = append(rows, bench.MedianRow(runs[fmt.Sprintf("%s/%d", mode, c)]))
+		for _, set := range sets {
+			for _, c := range l.f.concurrency {
+				if r := runs[fmt.Sprintf("%s/%s/%d", mode, set.name, c)]; len(r) > 0 {
+					rows = append(rows, bench.MedianRow(r))
+				}
+			}
 		}
 	}
 	f, err := feeds.New(l.pool).Lookup(context.Background(), l.f.feed)

@@ -1,0 +1,169 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// assertExhaustive checks the engine's top n against ReferenceKeyword, a
+// second BM25 computed from the entries alone: the same scores, and the same
+// entries wherever the scores are not tied.
+func assertExhaustive(t *testing.T, eng *Engine, pool *pgxpool.Pool, feeds []Feed, text string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	stats, err := eng.ReferenceStats(ctx, feeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDocs, wantScores, err := eng.ReferenceKeyword(ctx, feeds, stats, text, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := mustSearch(t, eng, Query{Text: text, Feeds: feeds, Limit: n})
+	if len(res.Hits) != len(wantDocs) {
+		t.Fatalf("%q: got %d hits, want %d", text, len(res.Hits), len(wantDocs))
+	}
+	for i, h := range res.Hits {
+		var doc int64
+		if err := pool.QueryRow(ctx, `SELECT doc_no FROM entries WHERE feed_id = $1 AND id = $2`, h.FeedID, h.ID).Scan(&doc); err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(h.RawScore-wantScores[i]) > 1e-9*max(1, wantScores[i]) {
+			t.Fatalf("%q: hit %d score %.12f, want %.12f", text, i, h.RawScore, wantScores[i])
+		}
+		tied := (i > 0 && math.Abs(wantScores[i-1]-wantScores[i]) < 1e-9) ||
+			(i+1 < len(wantScores) && math.Abs(wantScores[i+1]-wantScores[i]) < 1e-9)
+		if !tied && doc != wantDocs[i] {
+			t.Fatalf("%q: hit %d is doc %d, want %d", text, i, doc, wantDocs[i])
+		}
+	}
+}
+
+// The engine's top hits are exhaustive BM25's, before and after updates and
+// deletes (which leave dead postings behind and move the statistics), and
+// across two feeds (the union's statistics).
+func TestKeywordBM25IsExhaustive(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
+	a, b := newFeed(t, pool, "a", "english"), newFeed(t, pool, "b", "english")
+	ingest(t, eng, a, generated(700, 1))
+	ingest(t, eng, b, generated(300, 2))
+	queries := []string{"alpha", "alpha bravo charlie", "zulu amber basil cedar dahlia echo",
+		"the quick alpha fox", "kilo lima mike november oscar papa quebec romeo"}
+	check := func(stage string) {
+		t.Helper()
+		for _, q := range queries {
+			t.Run(stage+"/"+q, func(t *testing.T) {
+				assertExhaustive(t, eng, pool, []Feed{a}, q, 50)
+				assertExhaustive(t, eng, pool, []Feed{a, b}, q, 50)
+			})
+		}
+	}
+	check("fresh")
+
+	changed := generated(700, 3)[:200] // same external ids g00000…, new words
+	ingest(t, eng, a, changed)
+	ctx := context.Background()
+	for i := 200; i < 260; i++ {
+		var id string
+		if err := pool.QueryRow(ctx, `SELECT id FROM entries WHERE feed_id = $1 AND external_id = $2`,
+			a.ID, fmt.Sprintf("g%05d", i)).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pool.Exec(ctx, `DELETE FROM entries WHERE feed_id = $1 AND id = $2`, a.ID, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("changed")
+	assertStatsMatchRebuild(t, pool, a)
+}
+
+// assertStatsMatchRebuild compares the maintained statistics of feed with
+// those keyword_rebuild counts from the entries.
+func assertStatsMatchRebuild(t *testing.T, pool *pgxpool.Pool, feed Feed) {
+	t.Helper()
+	ctx := context.Background()
+	read := func() (string, []string) {
+		var stats string
+		if err := pool.QueryRow(ctx, `SELECT format('%s %s', doc_count, total_length) FROM keyword_feed_stats WHERE feed_id = $1`,
+			feed.ID).Scan(&stats); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := pool.Query(ctx, `SELECT lexeme || ' ' || df FROM keyword_terms WHERE feed_id = $1 AND df > 0 ORDER BY lexeme`, feed.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var terms []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			terms = append(terms, s)
+		}
+		return stats, terms
+	}
+	stats, terms := read()
+	if _, err := pool.Exec(ctx, `SELECT keyword_rebuild($1)`, feed.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantStats, wantTerms := read()
+	if stats != wantStats || !slices.Equal(terms, wantTerms) {
+		t.Errorf("maintained statistics %s (%d terms), rebuilt %s (%d terms)", stats, len(terms), wantStats, len(wantTerms))
+	}
+	var dead int64
+	if err := pool.QueryRow(ctx, `SELECT dead_postings FROM keyword_feed_stats WHERE feed_id = $1`, feed.ID).Scan(&dead); err != nil || dead != 0 {
+		t.Errorf("after rebuild: %d dead postings (%v), want 0", dead, err)
+	}
+}
+
+// Concurrent ingests into one feed neither deadlock nor lose a count.
+func TestKeywordStatsUnderConcurrentIngest(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
+	feed := newFeed(t, pool, "busy", "english")
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for w := range 4 {
+		wg.Go(func() {
+			entries := generated(400, uint64(10+w))
+			for i := range entries {
+				entries[i].ExternalID = fmt.Sprintf("w%d-%d", w, i)
+			}
+			for len(entries) > 0 {
+				n := min(len(entries), 100)
+				if _, err := eng.Ingest(context.Background(), feed, entries[:n]); err != nil {
+					errs <- err
+					return
+				}
+				entries = entries[n:]
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("ingest: %v", err)
+	}
+	assertStatsMatchRebuild(t, pool, feed)
+	assertExhaustive(t, eng, pool, []Feed{feed}, "alpha bravo", 20)
+}
+
+// A writer that changes an entry's text without a new doc_no is refused:
+// its postings would no longer describe it.
+func TestKeywordRefusesStaleDocNo(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
+	feed := newFeed(t, pool, "f", "english")
+	ingest(t, eng, feed, healthCorpus())
+	_, err := pool.Exec(context.Background(), `UPDATE entries SET content = 'changed' WHERE feed_id = $1`, feed.ID)
+	if err == nil {
+		t.Fatal("an update of content keeping doc_no succeeded")
+	}
+}
