@@ -18,12 +18,16 @@
 --                       (0-based, in writing order) is in block k / 256, so
 --                       a block is found from the counter alone and a batch
 --                       appends to the last block or opens new ones. A block
---                       is two aligned bigint arrays: doc_nos, and per posting
+--                       is two aligned byte strings of big-endian 8-byte
+--                       integers (int8send): doc_nos, and per posting
 --                       (tf_title << 50 | tf_tags << 41 | tf_content << 32 |
 --                       length): tf counts positions per
 --                       tsvector label (A title, B tags, C/D content; at most
 --                       256 each, as a tsvector keeps), length is the entry's
---                       lexeme positions. 256 postings are 4 kB: a block stays
+--                       lexeme positions. Byte strings rather than bigint[]:
+--                       the reader decodes them in Go without pgx's
+--                       per-element array decoding (1.3 ms of a 13 ms query
+--                       at 100,000 entries). 256 postings are 4 kB: a block stays
 --                       in its heap row (STORAGE PLAIN: no TOAST lookup when
 --                       read, no compression when rewritten).
 --
@@ -66,8 +70,8 @@ CREATE TABLE keyword_postings (
     feed_id uuid NOT NULL,
     lexeme  text NOT NULL,
     block   bigint NOT NULL,
-    docs    bigint[] NOT NULL,
-    packed  bigint[] NOT NULL,
+    docs    bytea NOT NULL,
+    packed  bytea NOT NULL,
     PRIMARY KEY (feed_id, lexeme, block)
 );
 ALTER TABLE keyword_postings ALTER COLUMN docs SET STORAGE PLAIN,
@@ -147,7 +151,7 @@ BEGIN
     WITH grouped AS (
         SELECT n.f, n.l, (n.first + n.i) / 256 AS block,
                bool_or((n.first + n.i) / 256 = n.first / 256 AND n.first % 256 <> 0) AS append,
-               array_agg(n.d) AS docs, array_agg(n.p) AS packed
+               string_agg(int8send(n.d), ''::bytea) AS docs, string_agg(int8send(n.p), ''::bytea) AS packed
         FROM unnest(pf, pl, pd, pp, pfirst, pi) AS n (f, l, d, p, first, i)
         GROUP BY 1, 2, 3
     ), appended AS (
@@ -250,7 +254,8 @@ BEGIN
         SELECT feed, lexeme, count(*), count(*) FROM p GROUP BY lexeme
     )
     INSERT INTO keyword_postings (feed_id, lexeme, block, docs, packed)
-    SELECT feed, b.lexeme, b.block, array_agg(b.doc_no ORDER BY b.doc_no), array_agg(b.packed ORDER BY b.doc_no)
+    SELECT feed, b.lexeme, b.block, string_agg(int8send(b.doc_no), ''::bytea ORDER BY b.doc_no),
+           string_agg(int8send(b.packed), ''::bytea ORDER BY b.doc_no)
     FROM (SELECT p.lexeme, p.doc_no, p.packed,
                  (row_number() OVER (PARTITION BY p.lexeme ORDER BY p.doc_no) - 1) / 256 AS block
           FROM p) b

@@ -2,6 +2,7 @@ package search
 
 import (
 	"cmp"
+	"encoding/binary"
 	"context"
 	"fmt"
 	"math"
@@ -114,38 +115,98 @@ func readStats(br pgx.BatchResults) (collectionStats, error) {
 	return s, err
 }
 
+// postingList is one block of a lexeme's postings, as read: two aligned
+// strings of big-endian 8-byte integers (003_keyword.sql).
+type postingList struct {
+	idf          float64
+	docs, packed []byte
+}
+
+func (l postingList) len() int { return len(l.docs) / 8 }
+
+func (l postingList) at(i int) (doc, packed int64) {
+	return int64(binary.BigEndian.Uint64(l.docs[8*i:])), int64(binary.BigEndian.Uint64(l.packed[8*i:]))
+}
+
 // sumPostings adds up every posting's contribution per doc_no.
 func (e *Engine) sumPostings(br pgx.BatchResults, stats collectionStats) ([]docScore, error) {
 	rows, err := br.Query()
 	if err != nil {
 		return nil, err
 	}
-	at := map[int64]int{}
-	var scores []docScore
+	var lists []postingList
 	var lexeme string
-	var docs, packed []int64
+	var docs, packed []byte
 	idfs := map[string]float64{}
+	total, lo, hi := 0, int64(math.MaxInt64), int64(math.MinInt64)
 	_, err = pgx.ForEachRow(rows, []any{&lexeme, &docs, &packed}, func() error {
-		if len(docs) != len(packed) {
-			return fmt.Errorf("lexeme %q: %d doc_nos for %d postings", lexeme, len(docs), len(packed))
+		if len(docs)%8 != 0 || len(docs) != len(packed) {
+			return fmt.Errorf("lexeme %q: a block of %d and %d bytes", lexeme, len(docs), len(packed))
 		}
 		idf, ok := idfs[lexeme]
 		if !ok {
 			idf = stats.idf(lexeme)
 			idfs[lexeme] = idf
 		}
-		for i, doc := range docs {
-			s := e.opts.bm25Term(idf, stats.avgLen, packed[i])
-			if j, ok := at[doc]; ok {
-				scores[j].score += s
-			} else {
-				at[doc] = len(scores)
-				scores = append(scores, docScore{doc: doc, score: s})
-			}
+		l := postingList{idf: idf, docs: docs, packed: packed}
+		for i := range l.len() {
+			d, _ := l.at(i)
+			lo, hi = min(lo, d), max(hi, d)
 		}
+		total += l.len()
+		lists = append(lists, l)
+		docs, packed = nil, nil // the next row gets slices of its own
 		return nil
 	})
-	return scores, err
+	if err != nil || total == 0 {
+		return nil, err
+	}
+	return e.accumulate(lists, stats.avgLen, lo, hi, total), nil
+}
+
+// accumulate sums the contributions of lists per doc_no. When the doc_nos
+// seen span a range at most denseFactor times the number of postings (as
+// they do in a feed loaded in bulk), scores go into an array indexed by
+// doc_no − lo, several times cheaper than a map; otherwise into a map.
+func (e *Engine) accumulate(lists []postingList, avgLen float64, lo, hi int64, total int) []docScore {
+	const denseFactor = 4
+	if span := hi - lo + 1; span <= int64(denseFactor*total) {
+		sums := make([]float64, span)
+		seen := make([]bool, span)
+		distinct := 0
+		for _, l := range lists {
+			for i := range l.len() {
+				d, p := l.at(i)
+				sums[d-lo] += e.opts.bm25Term(l.idf, avgLen, p)
+				if !seen[d-lo] {
+					seen[d-lo] = true
+					distinct++
+				}
+			}
+		}
+		out := make([]docScore, 0, distinct)
+		for i, ok := range seen {
+			if ok {
+				out = append(out, docScore{doc: lo + int64(i), score: sums[i]})
+			}
+		}
+		return out
+	}
+	out := make([]docScore, 0, total/2)
+	at := make(map[int64]int, total/2)
+	for _, l := range lists {
+		for i := range l.len() {
+			d, p := l.at(i)
+			s := e.opts.bm25Term(l.idf, avgLen, p)
+			if j, ok := at[d]; ok {
+				out[j].score += s
+			} else {
+				at[d] = len(out)
+				out = append(out, docScore{doc: d, score: s})
+			}
+		}
+	}
+	return out
 }
 
 // keepRequired keeps the scores of the doc_nos keywordRequiredSQL returns.

@@ -14,7 +14,7 @@ import (
 const commonLexemesSQL = `
 SELECT t.lexeme
 FROM keyword_terms t JOIN keyword_feed_stats s ON s.feed_id = t.feed_id
-WHERE t.feed_id = $1 AND t.df >= $2 * s.doc_count AND t.df <= $3 * s.doc_count
+WHERE t.feed_id = $1 AND t.df >= $2::float8 * s.doc_count AND t.df <= $3::float8 * s.doc_count
   AND tsvector_to_array(to_tsvector($4::regconfig, t.lexeme)) = ARRAY[t.lexeme]
 ORDER BY t.lexeme`
 
