@@ -73,20 +73,53 @@ func Ingest(ctx context.Context, eng *search.Engine, feed search.Feed, docs []Do
 // 50 hits; an id repeated across the two pages counts once). Errors: the
 // first failed search, naming the query.
 func Evaluate(ctx context.Context, eng *search.Engine, feed search.Feed, coll *Collection, mode search.Mode) (ModeResult, error) {
+	return EvaluateQuery(ctx, eng, feed, coll, search.Query{Mode: mode})
+}
+
+// EvaluateQuery is Evaluate with every search shaped like tmpl (its mode,
+// fusion and semantic weight; text, feeds and paging are set per query).
+func EvaluateQuery(ctx context.Context, eng *search.Engine, feed search.Feed, coll *Collection, tmpl search.Query) (ModeResult, error) {
 	ids := coll.TestQueries()
 	results := make([]QueryResult, 0, len(ids))
 	for _, id := range ids {
-		q := search.Query{Text: truncate(coll.Queries[id], search.MaxQueryChars), Mode: mode, Feeds: []search.Feed{feed}}
+		q := tmpl
+		q.Text, q.Feeds = truncate(coll.Queries[id], search.MaxQueryChars), []search.Feed{feed}
 		r, err := evaluateQuery(ctx, eng, q, coll.Qrels[id])
 		if err != nil {
-			return ModeResult{}, fmt.Errorf("%s query %s: %w", mode, id, err)
+			return ModeResult{}, fmt.Errorf("%s query %s: %w", tmpl.Mode, id, err)
 		}
 		r.ID = id
 		results = append(results, r)
 	}
 	s := summariseQueries(results)
-	s.Mode = mode
+	s.Mode = tmpl.Mode
 	return s, nil
+}
+
+// SweepPoint is hybrid search's quality at one fusion and semantic weight.
+type SweepPoint struct {
+	Fusion         search.Fusion `json:"fusion"`
+	SemanticWeight float64       `json:"semantic_weight"`
+	NDCG10         float64       `json:"ndcg_at_10"`
+	Recall100      float64       `json:"recall_at_100"`
+	MRR10          float64       `json:"mrr_at_10"`
+}
+
+// Sweep evaluates hybrid search at every fusion × semantic weight.
+// Errors: the first failed search.
+func Sweep(ctx context.Context, eng *search.Engine, feed search.Feed, coll *Collection, fusions []search.Fusion, weights []float64) ([]SweepPoint, error) {
+	var out []SweepPoint
+	for _, f := range fusions {
+		for _, w := range weights {
+			r, err := EvaluateQuery(ctx, eng, feed, coll, search.Query{Mode: search.ModeHybrid, Fusion: f, SemanticWeight: &w})
+			if err != nil {
+				return nil, fmt.Errorf("sweep %s %.2f: %w", f, w, err)
+			}
+			out = append(out, SweepPoint{Fusion: f, SemanticWeight: w,
+				NDCG10: round(r.NDCG10, 4), Recall100: round(r.Recall100, 4), MRR10: round(r.MRR10, 4)})
+		}
+	}
+	return out, nil
 }
 
 func evaluateQuery(ctx context.Context, eng *search.Engine, q search.Query, rels map[string]int) (QueryResult, error) {

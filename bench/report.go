@@ -23,6 +23,8 @@ type Report struct {
 	Config        RunConfig      `json:"config"`
 	IngestSeconds float64        `json:"ingest_seconds"`
 	Modes         []ModeSummary  `json:"modes"`
+	// Sweep is hybrid quality per fusion and semantic weight (--sweep).
+	Sweep []SweepPoint `json:"sweep,omitempty"`
 }
 
 // CollectionInfo identifies the evaluated collection.
@@ -48,12 +50,15 @@ type RunConfig struct {
 	TitleWeight     float64 `json:"title_weight"`
 	TagsWeight      float64 `json:"tags_weight"`
 	ContentWeight   float64 `json:"content_weight"`
-	ExactScanMax    int     `json:"exact_scan_max"`
-	MaxScanTuples   int     `json:"max_scan_tuples"`
-	Commit          string  `json:"commit"`
-	GoVersion       string  `json:"go_version"`
-	CPUs            int     `json:"cpus"`
-	Date            string  `json:"date"` // RFC 3339, UTC
+	// The hybrid defaults of the model (search.FusionDefaults).
+	HybridFusion         string  `json:"hybrid_fusion"`
+	HybridSemanticWeight float64 `json:"hybrid_semantic_weight"`
+	ExactScanMax         int     `json:"exact_scan_max"`
+	MaxScanTuples        int     `json:"max_scan_tuples"`
+	Commit               string  `json:"commit"`
+	GoVersion            string  `json:"go_version"`
+	CPUs                 int     `json:"cpus"`
+	Date                 string  `json:"date"` // RFC 3339, UTC
 }
 
 // ModeSummary is one mode's numbers in a Report.
@@ -86,6 +91,13 @@ func (r Report) Markdown(w io.Writer) error {
 	b.WriteString("| mode | nDCG@10 | Recall@100 | MRR@10 | mean ms | p95 ms |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, m := range r.Modes {
 		fmt.Fprintf(&b, "| %s | %.4f | %.4f | %.4f | %.1f | %.1f |\n", m.Mode, m.NDCG10, m.Recall100, m.MRR10, m.LatencyMeanMS, m.LatencyP95MS)
+	}
+	if len(r.Sweep) > 0 {
+		b.WriteString("\nhybrid sweep (default: " + r.Config.HybridFusion + fmt.Sprintf(" %.2f", r.Config.HybridSemanticWeight) + ")\n\n")
+		b.WriteString("| fusion | semantic weight | nDCG@10 | Recall@100 | MRR@10 |\n|---|---:|---:|---:|---:|\n")
+		for _, p := range r.Sweep {
+			fmt.Fprintf(&b, "| %s | %.2f | %.4f | %.4f | %.4f |\n", p.Fusion, p.SemanticWeight, p.NDCG10, p.Recall100, p.MRR10)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -10,21 +10,30 @@ import (
 
 // hybridSearch answers a ModeHybrid query: both legs run concurrently, each
 // over its best max(offset+limit, candidateWindow) candidates, and are fused
-// by RRF. When the embedder is unavailable, the keyword leg alone is fused (so
-// the order is the keyword order and scores stay on the RRF scale) and the
-// Result says Degraded.
+// by q's fusion and semantic weight (a leg of weight 0 is not run). When the
+// embedder is unavailable, the keyword leg alone is fused with weight 1 (so
+// the order is the keyword order) and the Result says Degraded.
 func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
 	n := max(q.Offset+q.Limit, candidateWindow)
 	type legResult struct {
 		cands []candidate
 		err   error
 	}
+	fusion, w := e.fusionOf(q)
 	keywordDone := make(chan legResult, 1)
 	go func() {
+		if w == 1 {
+			keywordDone <- legResult{}
+			return
+		}
 		cands, err := e.keywordLeg(ctx, q, n)
 		keywordDone <- legResult{cands, err}
 	}()
-	semantic, semErr := e.hybridSemanticLeg(ctx, q, n)
+	var semantic []candidate
+	var semErr error
+	if w > 0 {
+		semantic, semErr = e.hybridSemanticLeg(ctx, q, n)
+	}
 	kw := <-keywordDone
 	if kw.err != nil {
 		return Result{}, kw.err
@@ -33,9 +42,32 @@ func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
 	if semErr != nil && !degraded {
 		return Result{}, semErr
 	}
-	fused := fuse(kw.cands, semantic)
+	res := Result{Fusion: fusion, SemanticWeight: w, Degraded: degraded}
+	if degraded {
+		if w == 1 { // the keyword leg was skipped: run it now
+			if kw.cands, kw.err = e.keywordLeg(ctx, q, n); kw.err != nil {
+				return Result{}, kw.err
+			}
+		}
+		w = 0
+	}
+	fused := fuse(kw.cands, semantic, fusion, w)
 	hits, err := e.fillEntries(ctx, page(fused, q.Offset, q.Limit))
-	return Result{Hits: hits, HasMore: len(fused) > q.Offset+q.Limit, Degraded: degraded}, err
+	res.Hits, res.HasMore = hits, len(fused) > q.Offset+q.Limit
+	return res, err
+}
+
+// fusionOf is q's fusion and semantic weight, each defaulting to the
+// embedding model's (FusionDefaults).
+func (e *Engine) fusionOf(q Query) (Fusion, float64) {
+	f, w := FusionDefaults(e.embedder.Model().Name)
+	if q.Fusion != "" {
+		f = q.Fusion
+	}
+	if q.SemanticWeight != nil {
+		w = *q.SemanticWeight
+	}
+	return f, w
 }
 
 // hybridSemanticLeg embeds the query and runs the semantic leg.

@@ -2,6 +2,7 @@ package search
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"testing"
 )
@@ -23,7 +24,7 @@ func TestHybridFusesBothLegs(t *testing.T) {
 	if top.Keyword == nil || top.Semantic == nil || top.Keyword.Rank != 1 || top.Semantic.Rank != 1 {
 		t.Fatalf("top hit legs: keyword %+v semantic %+v, want rank 1 in both", top.Keyword, top.Semantic)
 	}
-	if want := 2.0 / (rrfK + 1); top.Fused != want || top.RawScore != want {
+	if want := 1.0 / (rrfK + 1); top.Fused != want || top.RawScore != want { // 0.5/(k+1) from each leg
 		t.Errorf("fused %v raw %v, want %v", top.Fused, top.RawScore, want)
 	}
 	for i, h := range res.Hits[1:] {
@@ -103,7 +104,7 @@ func TestFuse(t *testing.T) {
 	}
 	kw := []candidate{id(1), id(2), id(3)}
 	sem := []candidate{id(3), id(4)}
-	hits := fuse(kw, sem)
+	hits := fuse(kw, sem, FusionRRF, 0.5)
 	var order []byte
 	for _, h := range hits {
 		order = append(order, h.ID[15])
@@ -115,5 +116,61 @@ func TestFuse(t *testing.T) {
 	}
 	if hits[0].Keyword.Rank != 3 || hits[0].Semantic.Rank != 1 {
 		t.Errorf("entry 3 ranks: keyword %+v semantic %+v", hits[0].Keyword, hits[0].Semantic)
+	}
+}
+
+func TestFuseWeightsAndRelative(t *testing.T) {
+	t.Parallel()
+	c := func(b byte, score float64) candidate {
+		var c candidate
+		c.id[15], c.feedID[0], c.score = b, 1, score
+		return c
+	}
+	kw := []candidate{c(1, 9), c(2, 5), c(3, 1)}
+	sem := []candidate{c(4, 0.9), c(3, 0.8), c(2, 0.1)}
+	ids := func(hits []Hit) []byte {
+		var out []byte
+		for _, h := range hits {
+			out = append(out, h.ID[15])
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		fusion Fusion
+		w      float64
+		want   []byte
+	}{
+		{"rrf weight 0 is the keyword order", FusionRRF, 0, []byte{1, 2, 3}},
+		{"rrf weight 1 is the semantic order", FusionRRF, 1, []byte{4, 3, 2}},
+		{"relative weight 0 is the keyword order", FusionRelative, 0, []byte{1, 2, 3}},
+		{"relative weight 1 is the semantic order", FusionRelative, 1, []byte{4, 3, 2}},
+		// keyword normalised 1, .5, 0; semantic 1, .875, 0:
+		// 1: .6, 2: .3, 3: .35, 4: .4
+		{"relative 0.4", FusionRelative, 0.4, []byte{1, 4, 3, 2}},
+	}
+	for _, tt := range tests {
+		if got := ids(fuse(kw, sem, tt.fusion, tt.w)); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	hits := fuse(kw, sem, FusionRelative, 0.4)
+	if h := hits[0]; h.Fused != 0.6 || h.RawScore != 0.6 || h.Keyword.Score != 9 || h.Semantic != nil {
+		t.Errorf("top hit %+v: want fused 0.6, keyword score 9, no semantic leg", h)
+	}
+}
+
+func TestHybridRejectsBadFusion(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
+	feed := newFeed(t, pool, "f", "english")
+	bad := 1.5
+	for _, q := range []Query{
+		{Text: "x", Mode: ModeHybrid, Fusion: "max", Feeds: []Feed{feed}, Limit: 1},
+		{Text: "x", Mode: ModeHybrid, SemanticWeight: &bad, Feeds: []Feed{feed}, Limit: 1},
+	} {
+		if _, err := eng.Search(t.Context(), q); !errors.Is(err, ErrInvalidQuery) {
+			t.Errorf("%+v: err %v, want ErrInvalidQuery", q, err)
+		}
 	}
 }

@@ -76,9 +76,9 @@ WHERE e.feed_id = ANY($1) AND e.doc_no = ANY($2)
 
 // keywordQuery is a question prepared for the feeds searched.
 type keywordQuery struct {
-	langs, filters []*string     // per language; a nil filter restricts nothing
-	pairFeeds      []uuid.UUID   // the (feed, lexeme) pairs to read
-	pairLexemes    []string      //
+	langs, filters []*string   // per language; a nil filter restricts nothing
+	pairFeeds      []uuid.UUID // the (feed, lexeme) pairs to read
+	pairLexemes    []string    //
 	feedLexemes    map[uuid.UUID][]string
 	required       bool // some language's filter holds a phrase
 }

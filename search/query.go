@@ -36,6 +36,11 @@ type Query struct {
 	ConfidenceMin     float64  // 0..1
 	Limit             int      // 1..MaxLimit
 	Offset            int      // 0..MaxOffset
+	// Hybrid only: how the legs are fused, and the semantic leg's weight
+	// (0..1; the keyword leg weighs 1 − it). Empty or nil: the embedding
+	// model's defaults (FusionDefaults).
+	Fusion         Fusion
+	SemanticWeight *float64
 }
 
 // LegScore is a hit's place in one leg's candidate list.
@@ -52,7 +57,7 @@ type Hit struct {
 	RawScore float64
 	Keyword  *LegScore // nil when the keyword leg did not return the entry
 	Semantic *LegScore // nil when the semantic leg did not return the entry
-	Fused    float64   // hybrid only: Σ 1/(rrfK + rank) over the legs
+	Fused    float64   // hybrid only: the fused score (rrf.go)
 }
 
 // Result is a page of hits, best first.
@@ -65,6 +70,9 @@ type Result struct {
 	// Degraded reports a hybrid search answered from the keyword leg alone
 	// because the embedder was unavailable (API.md: meta.degraded = true).
 	Degraded bool
+	// Hybrid only: the fusion and semantic weight the search used.
+	Fusion         Fusion
+	SemanticWeight float64
 }
 
 // Search runs q and returns the page of hits q.Offset..q.Offset+q.Limit.
@@ -113,6 +121,10 @@ func checkQuery(q Query) (Query, error) {
 		return bad("offset must be between 0 and %d", MaxOffset)
 	case math.IsNaN(q.ConfidenceMin) || q.ConfidenceMin < 0 || q.ConfidenceMin > 1:
 		return bad("confidence_min must be between 0 and 1")
+	case q.Fusion != "" && q.Fusion != FusionRRF && q.Fusion != FusionRelative:
+		return bad("fusion must be rrf or relative, got %q", q.Fusion)
+	case q.SemanticWeight != nil && !(*q.SemanticWeight >= 0 && *q.SemanticWeight <= 1):
+		return bad("semantic_weight must be between 0 and 1")
 	}
 	q.Categories = normaliseCategories(q.Categories)
 	q.AllowedCategories = normaliseCategories(q.AllowedCategories)

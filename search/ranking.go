@@ -22,6 +22,43 @@ const (
 	candidateWindow = 50
 )
 
+// Fusion names how hybrid search merges its two legs (rrf.go).
+type Fusion string
+
+// The fusions of hybrid search.
+const (
+	FusionRRF      Fusion = "rrf"      // weighted Reciprocal Rank Fusion, k = rrfK
+	FusionRelative Fusion = "relative" // convex combination of min-max normalised scores
+)
+
+// fusionProfiles are the hybrid defaults of each embedding model, by model
+// name: the fusion and the semantic weight (0..1; the keyword leg weighs
+// 1 − it) a request gets when it names neither. A model without a profile
+// gets the contract's plain RRF: FusionRRF with weight 0.5 (API.md §6).
+//
+//   - gemini-embedding-001: the contract's plain RRF. Its embeddings are
+//     strong, legs of similar strength, the case RRF was designed for.
+//   - use-lite (the offline model): measured with `kapi bench quality
+//     --sweep` on SciFact and Cranfield together (bench/README.md): the
+//     small model is much weaker than BM25, so it only nudges the keyword
+//     order.
+var fusionProfiles = map[string]struct {
+	fusion Fusion
+	weight float64
+}{
+	"gemini-embedding-001": {FusionRRF, 0.5},
+	"use-lite":             {FusionRelative, 0.2},
+}
+
+// FusionDefaults returns the fusion and semantic weight hybrid search uses
+// for the embedding model named model when a request names neither.
+func FusionDefaults(model string) (Fusion, float64) {
+	if p, ok := fusionProfiles[model]; ok {
+		return p.fusion, p.weight
+	}
+	return FusionRRF, 0.5
+}
+
 // Query limits (API.md §4). Search rejects a Query outside them with
 // ErrInvalidQuery.
 const (

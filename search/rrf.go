@@ -3,46 +3,100 @@ package search
 import (
 	"bytes"
 	"cmp"
+	"math"
 	"slices"
 
 	"github.com/google/uuid"
 )
 
-// fuse merges the keyword and semantic candidate lists (each best first) by
-// Reciprocal Rank Fusion: an entry at 1-based rank r in a leg adds
-// 1/(rrfK + r) to its fused score. The hits come best first, ties broken by
-// entry id (byte order), so the order is total and the same lists always fuse
-// to the same order: pages cut from it never overlap or skip. Each hit records
-// its rank and score in every leg that returned it.
-func fuse(keyword, semantic []candidate) []Hit {
+// fuse merges the keyword and semantic candidate lists (each best first) into
+// one list by fusion f, the keyword leg weighing 1 − w and the semantic leg w:
+//
+//   - FusionRRF, weighted Reciprocal Rank Fusion: an entry at 1-based rank r
+//     in a leg adds weight/(rrfK + r) to its fused score;
+//   - FusionRelative, relative-score fusion: each leg's scores are min-max
+//     normalised over its candidates (best 1, worst 0; all 1 when they are
+//     equal) and an entry adds weight × normalised score.
+//
+// An entry returned only by a leg of weight 0 is left out, so w = 0 ranks
+// exactly like keyword and w = 1 like semantic. The
+// hits come best first, ties broken by keyword rank, then semantic rank, then
+// entry id (byte order), so the order is
+// total and the same lists always fuse to the same order: pages cut from it
+// never overlap or skip. Each hit records its rank and score in every leg that
+// returned it.
+func fuse(keyword, semantic []candidate, f Fusion, w float64) []Hit {
 	byID := make(map[uuid.UUID]*Hit, len(keyword)+len(semantic))
 	var order []*Hit
-	add := func(c candidate, rank int, leg func(*Hit) **LegScore) {
-		h, ok := byID[c.id]
-		if !ok {
-			h = &Hit{Entry: Entry{ID: c.id, FeedID: c.feedID}}
-			byID[c.id] = h
-			order = append(order, h)
+	weighted := map[uuid.UUID]bool{} // returned by a leg of positive weight
+	add := func(leg []candidate, weight float64, slot func(*Hit) **LegScore) {
+		contrib := legContributions(leg, f)
+		for i, c := range leg {
+			h, ok := byID[c.id]
+			if !ok {
+				h = &Hit{Entry: Entry{ID: c.id, FeedID: c.feedID}}
+				byID[c.id] = h
+				order = append(order, h)
+			}
+			*slot(h) = &LegScore{Rank: i + 1, Score: c.score}
+			h.Fused += weight * contrib[i]
+			weighted[c.id] = weighted[c.id] || weight > 0
 		}
-		*leg(h) = &LegScore{Rank: rank, Score: c.score}
-		h.Fused += 1 / float64(rrfK+rank)
 	}
-	for i, c := range keyword {
-		add(c, i+1, func(h *Hit) **LegScore { return &h.Keyword })
-	}
-	for i, c := range semantic {
-		add(c, i+1, func(h *Hit) **LegScore { return &h.Semantic })
-	}
-	out := make([]Hit, len(order))
-	for i, h := range order {
-		h.RawScore = h.Fused
-		out[i] = *h
+	add(keyword, 1-w, func(h *Hit) **LegScore { return &h.Keyword })
+	add(semantic, w, func(h *Hit) **LegScore { return &h.Semantic })
+	out := make([]Hit, 0, len(order))
+	for _, h := range order {
+		if weighted[h.ID] {
+			h.RawScore = h.Fused
+			out = append(out, *h)
+		}
 	}
 	slices.SortFunc(out, func(a, b Hit) int {
 		if c := cmp.Compare(b.Fused, a.Fused); c != 0 {
 			return c
 		}
+		if c := cmp.Compare(rankOf(a.Keyword), rankOf(b.Keyword)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(rankOf(a.Semantic), rankOf(b.Semantic)); c != 0 {
+			return c
+		}
 		return bytes.Compare(a.ID[:], b.ID[:])
 	})
+	return out
+}
+
+// rankOf is a leg rank for ordering ties, past every rank when absent.
+func rankOf(l *LegScore) int {
+	if l == nil {
+		return math.MaxInt
+	}
+	return l.Rank
+}
+
+// legContributions is what each candidate of a leg adds to its fused score
+// before the leg's weight: 1/(rrfK + rank), or its min-max normalised score.
+func legContributions(leg []candidate, f Fusion) []float64 {
+	out := make([]float64, len(leg))
+	if f != FusionRelative {
+		for i := range leg {
+			out[i] = 1 / float64(rrfK+i+1)
+		}
+		return out
+	}
+	if len(leg) == 0 {
+		return out
+	}
+	lo, hi := leg[0].score, leg[0].score
+	for _, c := range leg {
+		lo, hi = min(lo, c.score), max(hi, c.score)
+	}
+	for i, c := range leg {
+		out[i] = 1
+		if hi > lo {
+			out[i] = (c.score - lo) / (hi - lo)
+		}
+	}
 	return out
 }

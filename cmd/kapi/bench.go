@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +43,8 @@ type qualityFlags struct {
 	data, out, databaseURL, check, split string
 	modes                                []search.Mode
 	tolerance                            float64
+	sweep                                []float64       // semantic weights
+	fusions                              []search.Fusion // for the sweep
 }
 
 func parseQualityFlags(args []string) (qualityFlags, error) {
@@ -55,15 +58,50 @@ func parseQualityFlags(args []string) (qualityFlags, error) {
 	fs.StringVar(&f.databaseURL, "database-url", "", "use this database (a fresh feed in it) instead of a scratch database")
 	fs.StringVar(&f.check, "check", "", "committed results JSON to compare with; exit 1 when out of tolerance")
 	fs.Float64Var(&f.tolerance, "tolerance", 0.02, "largest allowed change of any metric with --check")
+	sweep := fs.String("sweep", "", "hybrid sweep: semantic_weight=0,0.1,...,1")
+	fusions := fs.String("fusion", "rrf,relative", "fusions of the sweep")
 	if err := fs.Parse(args); err != nil {
 		return f, usageError{err}
 	}
 	if f.data == "" || fs.NArg() > 0 {
-		return f, usageError{errors.New("usage: kapi bench quality --data DIR [--modes keyword,semantic,hybrid] [--out DIR] [--database-url URL] [--check FILE --tolerance 0.02]")}
+		return f, usageError{errors.New("usage: kapi bench quality --data DIR [--modes keyword,semantic,hybrid] [--out DIR] [--database-url URL] [--check FILE --tolerance 0.02] [--sweep semantic_weight=0,0.5,1 --fusion rrf,relative]")}
 	}
 	var err error
-	f.modes, err = parseModes(*modes)
-	return f, err
+	if f.modes, err = parseModes(*modes); err != nil {
+		return f, err
+	}
+	if f.sweep, err = parseSweep(*sweep); err != nil {
+		return f, err
+	}
+	for name := range strings.SplitSeq(*fusions, ",") {
+		switch fu := search.Fusion(strings.TrimSpace(name)); fu {
+		case search.FusionRRF, search.FusionRelative:
+			f.fusions = append(f.fusions, fu)
+		default:
+			return f, usageError{fmt.Errorf("--fusion: unknown fusion %q (rrf, relative)", name)}
+		}
+	}
+	return f, nil
+}
+
+// parseSweep reads --sweep semantic_weight=W,W,...: weights in 0..1.
+func parseSweep(s string) ([]float64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	list, ok := strings.CutPrefix(s, "semantic_weight=")
+	if !ok {
+		return nil, usageError{fmt.Errorf("--sweep: want semantic_weight=0,0.1,...,1, got %q", s)}
+	}
+	var out []float64
+	for w := range strings.SplitSeq(list, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(w), 64)
+		if err != nil || !(v >= 0 && v <= 1) {
+			return nil, usageError{fmt.Errorf("--sweep: %q is not a weight in 0..1", w)}
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func parseModes(s string) ([]search.Mode, error) {
@@ -171,6 +209,11 @@ func (r qualityRun) run(ctx context.Context, eng *search.Engine, pool *pgxpool.P
 		results = append(results, res)
 	}
 	r.report.Modes = bench.Summaries(results)
+	if len(r.f.sweep) > 0 {
+		if r.report.Sweep, err = bench.Sweep(ctx, eng, sf, r.coll, r.f.fusions, r.f.sweep); err != nil {
+			return err
+		}
+	}
 	return r.finish(results)
 }
 
@@ -199,9 +242,11 @@ func (r qualityRun) finish(results []bench.ModeResult) error {
 // runConfig records the model, the ranking knobs and where the code came from.
 func runConfig(m embed.Model) bench.RunConfig {
 	o := search.DefaultOptions()
+	fusion, weight := search.FusionDefaults(m.Name)
 	return bench.RunConfig{Model: m.String(), Dims: m.Dims, RRFK: search.RRFK, CandidateWindow: search.CandidateWindow,
 		EFSearch: o.EFSearch, BM25K1: o.K1, BM25B: o.B,
 		TitleWeight: o.TitleWeight, TagsWeight: o.TagsWeight, ContentWeight: o.ContentWeight,
+		HybridFusion: string(fusion), HybridSemanticWeight: weight,
 		ExactScanMax: o.ExactScanMax, MaxScanTuples: o.MaxScanTuples, Commit: commit(),
 		GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Date: time.Now().UTC().Format(time.RFC3339)}
 }
