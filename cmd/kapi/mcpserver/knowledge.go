@@ -11,13 +11,15 @@ import (
 )
 
 type searchInput struct {
-	Query         string    `json:"query" jsonschema:"the question or keywords to search for (1..1000 characters; quotes, OR and - work in keyword mode)"`
-	Feed          string    `json:"feed,omitempty" jsonschema:"a feed UUID or slug (see list_feeds), or all to search every subscribed feed (at most 10); omit it to use the most-populated subscribed feed"`
-	Mode          string    `json:"mode,omitempty" jsonschema:"keyword (default, full-text), semantic (meaning) or hybrid (both fused)"`
-	Categories    flexList  `json:"categories,omitempty" jsonschema:"only entries of these categories (an array, or a comma-separated string)"`
-	ConfidenceMin flexFloat `json:"confidence_min,omitzero" jsonschema:"only entries with at least this confidence, 0..1"`
-	Limit         flexInt   `json:"limit,omitzero" jsonschema:"how many results, 1..50, default 5"`
-	Verbosity     string    `json:"verbosity,omitempty" jsonschema:"compact (default) or full (adds created_at, updated_at, raw_score and each leg's rank and score)"`
+	Query          string    `json:"query" jsonschema:"the question or keywords to search for (1..1000 characters; quotes, OR and - work in keyword mode)"`
+	Feed           string    `json:"feed,omitempty" jsonschema:"a feed UUID or slug (see list_feeds), or all to search every subscribed feed (at most 10); omit it to use the most-populated subscribed feed"`
+	Mode           string    `json:"mode,omitempty" jsonschema:"keyword (default, full-text), semantic (meaning) or hybrid (both fused)"`
+	Categories     flexList  `json:"categories,omitempty" jsonschema:"only entries of these categories (an array, or a comma-separated string)"`
+	ConfidenceMin  flexFloat `json:"confidence_min,omitzero" jsonschema:"only entries with at least this confidence, 0..1"`
+	Limit          flexInt   `json:"limit,omitzero" jsonschema:"how many results, 1..50, default 5"`
+	Verbosity      string    `json:"verbosity,omitempty" jsonschema:"compact (default) or full (adds created_at, updated_at, raw_score and each leg's rank and score)"`
+	Fusion         string    `json:"fusion,omitempty" jsonschema:"hybrid only: rrf (weighted reciprocal rank fusion) or relative (min-max normalised scores); default: the embedding model's"`
+	SemanticWeight flexFloat `json:"semantic_weight,omitzero" jsonschema:"hybrid only: the semantic leg's weight 0..1 (keyword gets 1 minus it; 0 ranks like keyword, 1 like semantic); default: the embedding model's"`
 }
 
 type searchOutput struct {
@@ -25,7 +27,9 @@ type searchOutput struct {
 	HasMore bool         `json:"has_more" jsonschema:"more results exist past limit"`
 	Mode    string       `json:"mode" jsonschema:"the search mode used"`
 	// Degraded: a hybrid search answered from the keyword leg alone.
-	Degraded bool `json:"degraded,omitempty" jsonschema:"true when hybrid search fell back to keyword only"`
+	Degraded       bool     `json:"degraded,omitempty" jsonschema:"true when hybrid search fell back to keyword only"`
+	Fusion         string   `json:"fusion,omitempty" jsonschema:"hybrid only: the fusion used"`
+	SemanticWeight *float64 `json:"semantic_weight,omitempty" jsonschema:"hybrid only: the semantic weight used"`
 	servedBy
 }
 
@@ -47,6 +51,9 @@ func (s *server) searchKnowledge(ctx context.Context, c call, in searchInput) (s
 	names := wire.NamesOf(res.Feeds)
 	out := searchOutput{Results: make([]wire.Entry, len(hits.Hits)), HasMore: hits.HasMore,
 		Mode: string(q.Mode), Degraded: hits.Degraded, servedBy: newServedBy(res)}
+	if q.Mode == search.ModeHybrid {
+		out.Fusion, out.SemanticWeight = string(hits.Fusion), &hits.SemanticWeight
+	}
 	for i, h := range hits.Hits {
 		out.Results[i] = wire.NewHit(h, names, full)
 	}
@@ -76,6 +83,18 @@ func searchQuery(c call, in searchInput) (search.Query, bool, error) {
 	}
 	if q.ConfidenceMin, err = confidenceArg(in.ConfidenceMin); err != nil {
 		return q, false, err
+	}
+	switch f := search.Fusion(in.Fusion); f {
+	case "", search.FusionRRF, search.FusionRelative:
+		q.Fusion = f
+	default:
+		return q, false, invalid("fusion", "fusion must be rrf or relative")
+	}
+	if in.SemanticWeight.Set {
+		if w := in.SemanticWeight; w.bad || !(w.Value >= 0 && w.Value <= 1) {
+			return q, false, invalid("semantic_weight", "semantic_weight must be a number between 0 and 1")
+		}
+		q.SemanticWeight = &in.SemanticWeight.Value
 	}
 	if q.Categories, err = categoryArgs(in.Categories); err != nil {
 		return q, false, err

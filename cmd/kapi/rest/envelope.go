@@ -54,6 +54,9 @@ type Meta struct {
 type RespContext struct {
 	Feeds []wire.FeedRef `json:"feeds"`
 	Mode  string         `json:"mode,omitempty"`
+	// Hybrid only: how the legs were fused, and the semantic leg's weight.
+	Fusion         string   `json:"fusion,omitempty"`
+	SemanticWeight *float64 `json:"semantic_weight,omitempty"`
 }
 
 // requestState is what middleware and handlers learn about a request on the way

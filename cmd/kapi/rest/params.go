@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kapi-project/kapi/search"
 )
 
 // Parameter bounds (API.md §4).
@@ -55,6 +57,30 @@ func confidenceMin(c *gin.Context) (float64, error) {
 			map[string]any{"min": 0, "max": 1})
 	}
 	return f, nil
+}
+
+// fusionParams reads the hybrid parameters fusion (rrf | relative) and
+// semantic_weight (0..1); absent ones stay unset (the model's defaults).
+func fusionParams(c *gin.Context) (search.Fusion, *float64, error) {
+	var f search.Fusion
+	switch v, ok := c.GetQuery("fusion"); {
+	case !ok:
+	case v == string(search.FusionRRF) || v == string(search.FusionRelative):
+		f = search.Fusion(v)
+	default:
+		return "", nil, validationError("fusion", "fusion must be rrf or relative",
+			map[string]any{"allowed": []string{"rrf", "relative"}})
+	}
+	raw, ok := c.GetQuery("semantic_weight")
+	if !ok {
+		return f, nil, nil
+	}
+	w, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	if err != nil || !(w >= 0 && w <= 1) {
+		return "", nil, validationError("semantic_weight", "semantic_weight must be a number between 0 and 1",
+			map[string]any{"min": 0, "max": 1})
+	}
+	return f, &w, nil
 }
 
 // verbosity reads verbosity: full or compact, default def.

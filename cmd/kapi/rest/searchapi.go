@@ -41,6 +41,9 @@ func (s *Server) searchKnowledge(c *gin.Context) error {
 	}
 	st := state(c)
 	st.context.Mode = string(q.Mode)
+	if q.Mode == search.ModeHybrid {
+		st.context.Fusion, st.context.SemanticWeight = string(res.Fusion), &res.SemanticWeight
+	}
 	st.degraded = res.Degraded
 	respond(c, http.StatusOK, out, &Pagination{Total: int64(q.Offset + len(out)), Limit: q.Limit,
 		Offset: q.Offset, HasMore: res.HasMore})
@@ -71,6 +74,9 @@ func (s *Server) searchQuery(c *gin.Context) (search.Query, bool, error) {
 		return q, false, err
 	}
 	if q.ConfidenceMin, err = confidenceMin(c); err != nil {
+		return q, false, err
+	}
+	if q.Fusion, q.SemanticWeight, err = fusionParams(c); err != nil {
 		return q, false, err
 	}
 	raw, err := textParam(c, "categories", maxParamLength)
