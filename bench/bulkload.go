@@ -22,6 +22,9 @@ type TitleVectors struct {
 	seen map[string][]float32
 }
 
+// Unwrap returns the wrapped embedder (search reaches its token counter so).
+func (t *TitleVectors) Unwrap() embed.Embedder { return t.Embedder }
+
 // NewTitleVectors wraps e.
 func NewTitleVectors(e embed.Embedder) *TitleVectors {
 	return &TitleVectors{Embedder: e, seen: map[string][]float32{}}
@@ -63,7 +66,7 @@ func (t *TitleVectors) EmbedDocuments(ctx context.Context, docs []embed.Document
 // maintenance_work_mem) and analyzes: pgvector inserts ~400 entries/s into a
 // live index on two cores, ~2,300/s without one. For scratch databases only:
 // searches elsewhere would scan without the index meanwhile. The index
-// definition is 001_schema.sql's. progress gets the entries stored so far.
+// definition is 003_passages.sql's. progress gets the entries stored so far.
 // Errors: ingest and DDL errors, wrapped.
 func BulkLoad(ctx context.Context, pool *pgxpool.Pool, eng *search.Engine, feed search.Feed, entries []search.NewEntry, progress func(int)) error {
 	conn, err := pool.Acquire(ctx)
@@ -71,7 +74,7 @@ func BulkLoad(ctx context.Context, pool *pgxpool.Pool, eng *search.Engine, feed 
 		return err
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, `DROP INDEX IF EXISTS entries_embedding_idx`); err != nil {
+	if _, err := conn.Exec(ctx, `DROP INDEX IF EXISTS passages_embedding_idx`); err != nil {
 		return fmt.Errorf("drop vector index: %w", err)
 	}
 	for start := 0; start < len(entries); start += search.MaxBatch {
@@ -84,7 +87,7 @@ func BulkLoad(ctx context.Context, pool *pgxpool.Pool, eng *search.Engine, feed 
 	for _, sql := range []string{
 		`SET maintenance_work_mem = '2GB'`,
 		`SET max_parallel_maintenance_workers = 2`,
-		`CREATE INDEX entries_embedding_idx ON entries USING hnsw (embedding vector_cosine_ops)`,
+		`CREATE INDEX passages_embedding_idx ON passages USING hnsw (embedding vector_cosine_ops)`,
 		`RESET maintenance_work_mem`,
 		`ANALYZE`,
 	} {

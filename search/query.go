@@ -149,6 +149,7 @@ func newFilter(q Query) filter {
 type candidate struct {
 	feedID, id uuid.UUID
 	score      float64
+	passage    int // semantic: the ordinal of the passage that scored; 0: none
 }
 
 // scanCandidates reads (feed_id, id, score) rows; what names the leg in errors.
