@@ -35,6 +35,7 @@ func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
 	}
 	fused := fuse(kw.cands, semantic)
 	hits, err := e.fillEntries(ctx, page(fused, q.Offset, q.Limit))
+	setSemPassages(hits, semantic)
 	return Result{Hits: hits, HasMore: len(fused) > q.Offset+q.Limit, Degraded: degraded}, err
 }
 

@@ -36,6 +36,9 @@ type Query struct {
 	ConfidenceMin     float64  // 0..1
 	Limit             int      // 1..MaxLimit
 	Offset            int      // 0..MaxOffset
+	// Highlight asks for each hit's Highlight (full verbosity), computed for
+	// the returned page only.
+	Highlight bool
 }
 
 // LegScore is a hit's place in one leg's candidate list.
@@ -53,6 +56,11 @@ type Hit struct {
 	Keyword  *LegScore // nil when the keyword leg did not return the entry
 	Semantic *LegScore // nil when the semantic leg did not return the entry
 	Fused    float64   // hybrid only: Σ 1/(rrfK + rank) over the legs
+	// Highlight is the best passage for the query; nil unless
+	// Query.Highlight asked for it (or the entry has no passages yet).
+	Highlight *Highlight
+
+	semPassage int // the ordinal of the passage that scored in the semantic leg; 0: none
 }
 
 // Result is a page of hits, best first.
@@ -80,14 +88,19 @@ func (e *Engine) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	var res Result
 	switch q.Mode {
 	case ModeSemantic:
-		return e.semanticSearch(ctx, q)
+		res, err = e.semanticSearch(ctx, q)
 	case ModeHybrid:
-		return e.hybridSearch(ctx, q)
+		res, err = e.hybridSearch(ctx, q)
 	default:
-		return e.keywordSearch(ctx, q)
+		res, err = e.keywordSearch(ctx, q)
 	}
+	if err == nil && q.Highlight {
+		err = e.highlight(ctx, q, res.Hits)
+	}
+	return res, err
 }
 
 // checkQuery validates q and normalises its categories.

@@ -133,7 +133,7 @@ func DefaultOptions() Options {
 		MaxScanTuples:      20_000,
 		ExactScanMax:       2_500,
 		PassageTokens:      0,
-		PassageOverlap:     0,
+		PassageOverlap:     32,
 		PassageFanout:      3,
 	}
 }

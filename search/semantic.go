@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
 
@@ -161,5 +162,22 @@ func (e *Engine) semanticSearch(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return e.singleLeg(ctx, q, cands, func(h *Hit, l *LegScore) { h.Semantic = l })
+	res, err := e.singleLeg(ctx, q, cands, func(h *Hit, l *LegScore) { h.Semantic = l })
+	setSemPassages(res.Hits, cands)
+	return res, err
+}
+
+// setSemPassages records on each hit the passage that scored it in the
+// semantic candidates, for its highlight.
+func setSemPassages(hits []Hit, semantic []candidate) {
+	if len(hits) == 0 {
+		return
+	}
+	byID := make(map[uuid.UUID]int, len(semantic))
+	for _, c := range semantic {
+		byID[c.id] = c.passage
+	}
+	for i := range hits {
+		hits[i].semPassage = byID[hits[i].ID]
+	}
 }
