@@ -6,6 +6,7 @@ import (
 	"html"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -157,18 +158,30 @@ func bestPassage(h *Hit, ps []markedPassage, weights map[string]float64) (marked
 			}
 		}
 	}
-	best, bestScore := ps[0], -1.0
+	best, bestScore, bestRoom := ps[0], -1.0, -1
 	for _, p := range ps {
 		score := 0.0
 		for _, x := range p.lexemes {
 			score += weights[x]
 		}
 		score += 1e-3 * float64(strings.Count(p.marked, markOpen))
-		if score > bestScore {
-			best, bestScore = p, score
+		if room := marginOf(p); score > bestScore || (score == bestScore && room > bestRoom) {
+			best, bestScore, bestRoom = p, score, room
 		}
 	}
 	return best, true
+}
+
+// marginOf is the room a passage leaves around its marks: the fewer of the
+// characters before the first and after the last. Of passages matching
+// equally (overlapping windows), the one with the match nearer its middle
+// shows its context, not a sentence cut at a window's edge.
+func marginOf(p markedPassage) int {
+	ms := marks(p.body, p.marked)
+	if len(ms) == 0 {
+		return 0
+	}
+	return min(ms[0].start, utf8.RuneCountInString(p.body)-ms[len(ms)-1].end)
 }
 
 // span is a marked stretch of a passage, in code points of its body.
