@@ -190,3 +190,46 @@ func TestReembedBuildsPassages(t *testing.T) {
 		t.Errorf("got passages %q after reembed, want the windows", got)
 	}
 }
+
+// TestSemanticIndexScanReturnsDistinctEntries: through the HNSW index, entries
+// with many close passages do not crowd out the page: limit distinct entries
+// come back when that many match, filters applied.
+func TestSemanticIndexScanReturnsDistinctEntries(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
+	o := DefaultOptions()
+	o.ExactScanMax, o.PassageTokens, o.PassageFanout = 0, 24, 1
+	eng = eng.WithOptions(o)
+	feed := newFeed(t, pool, "crowded", "english")
+	var batch []NewEntry
+	for i := range 4 {
+		batch = append(batch, NewEntry{ExternalID: fmt.Sprintf("long%d", i), Title: "Stroke recovery", Category: "neurology",
+			Content: strings.Repeat("stroke recovery with physical therapy for patients. ", 12)})
+	}
+	ingest(t, eng, feed, append(batch, healthCorpus()...))
+	tests := []struct {
+		name string
+		q    Query
+		want int
+	}{
+		{name: "unfiltered", q: Query{Limit: 8}, want: 8},
+		{name: "category", q: Query{Limit: 5, Categories: []string{"neurology"}}, want: 5},
+		{name: "fewer match than asked", q: Query{Limit: 10, Categories: []string{"neurology", "fitness"}}, want: 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.q.Text, tt.q.Mode, tt.q.Feeds = "stroke recovery therapy", ModeSemantic, []Feed{feed}
+			got := externalIDs(mustSearch(t, eng, tt.q).Hits)
+			seen := map[string]bool{}
+			for _, id := range got {
+				if seen[id] {
+					t.Errorf("got %q: %s twice", got, id)
+				}
+				seen[id] = true
+			}
+			if len(got) != tt.want {
+				t.Errorf("got %d entries %q, want %d", len(got), got, tt.want)
+			}
+		})
+	}
+}

@@ -44,7 +44,7 @@ type Query struct {
 // LegScore is a hit's place in one leg's candidate list.
 type LegScore struct {
 	Rank  int     // 1-based, counted from the first candidate (not the page)
-	Score float64 // keyword: ts_rank_cd; semantic: cosine similarity
+	Score float64 // keyword: ts_rank_cd; semantic: cosine similarity of the passages (see Options.PassageMeanWeight)
 }
 
 // Hit is one search result.

@@ -113,6 +113,14 @@ type Options struct {
 	// distinct entries when that many match. Unit: passages per entry.
 	// Range: >= 1.
 	PassageFanout int
+
+	// PassageMeanWeight w mixes an entry's passages into its semantic score:
+	// (1 − w) × best passage cosine + w × mean cosine of all its passages. The
+	// leg then reranks twice the entries it returns by that score (one more
+	// statement over their passages). 0 is the best passage alone (max). Unit:
+	// fraction. Range: 0..1. Measured in the issue with an exact scan: w = 0
+	// SciFact 0.2588 / Cranfield 0.2007 nDCG@10, w = 0.5 0.2508 / 0.2118.
+	PassageMeanWeight float64
 }
 
 // uncountedPassageTokens is the passage budget for a model whose tokenizer
@@ -135,6 +143,7 @@ func DefaultOptions() Options {
 		PassageTokens:      0,
 		PassageOverlap:     32,
 		PassageFanout:      3,
+		PassageMeanWeight:  0.3,
 	}
 }
 

@@ -1,8 +1,11 @@
 package search
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -81,8 +84,78 @@ func (e *Engine) embedQuery(ctx context.Context, text string) (pgvector.Vector, 
 }
 
 // semanticLeg returns the n entries nearest to vec that pass q's filters,
-// nearest first, each with the cosine similarity of its best passage.
+// nearest first. An entry's score is the cosine similarity of its best
+// passage, mixed with the mean over its passages by Options.PassageMeanWeight.
 func (e *Engine) semanticLeg(ctx context.Context, q Query, vec pgvector.Vector, n int) ([]candidate, error) {
+	if e.opts.PassageMeanWeight <= 0 {
+		return e.bestPassageLeg(ctx, q, vec, n)
+	}
+	cands, err := e.bestPassageLeg(ctx, q, vec, 2*n)
+	if err != nil {
+		return nil, err
+	}
+	return e.mixMean(ctx, vec, cands, n)
+}
+
+const passageMeanSQL = `
+SELECT p.entry_id, avg(1 - (p.embedding <=> $1))
+FROM passages p
+WHERE p.feed_id = ANY($2) AND p.entry_id = ANY($3) AND p.model = $4
+GROUP BY p.entry_id`
+
+// mixMean rescores cands (best passage first) by Options.PassageMeanWeight
+// and returns the best n, ties by id.
+func (e *Engine) mixMean(ctx context.Context, vec pgvector.Vector, cands []candidate, n int) ([]candidate, error) {
+	if len(cands) == 0 {
+		return cands, nil
+	}
+	feeds, ids := candidateKeys(cands)
+	rows, err := e.pool.Query(ctx, passageMeanSQL, vec, feeds, ids, e.embedder.Model().String())
+	if err != nil {
+		return nil, fmt.Errorf("semantic search: passage means: %w", err)
+	}
+	defer rows.Close()
+	mean := make(map[uuid.UUID]float64, len(cands))
+	for rows.Next() {
+		var id uuid.UUID
+		var m float64
+		if err := rows.Scan(&id, &m); err != nil {
+			return nil, fmt.Errorf("semantic search: passage means: %w", err)
+		}
+		mean[id] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("semantic search: passage means: %w", err)
+	}
+	w := e.opts.PassageMeanWeight
+	for i := range cands {
+		cands[i].score = (1-w)*cands[i].score + w*mean[cands[i].id]
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.id[:], b.id[:])
+	})
+	return cands[:min(n, len(cands))], nil
+}
+
+// candidateKeys lists the distinct feed ids and the entry ids of cands.
+func candidateKeys(cands []candidate) (feeds, ids []uuid.UUID) {
+	ids = make([]uuid.UUID, len(cands))
+	for i, c := range cands {
+		ids[i] = c.id
+		if !slices.Contains(feeds, c.feedID) {
+			feeds = append(feeds, c.feedID)
+		}
+	}
+	return feeds, ids
+}
+
+// bestPassageLeg returns the n entries whose best passage is nearest to vec
+// among those passing q's filters, nearest first, each with that passage's
+// cosine similarity.
+func (e *Engine) bestPassageLeg(ctx context.Context, q Query, vec pgvector.Vector, n int) ([]candidate, error) {
 	f := newFilter(q)
 	var filtered int64
 	if err := e.pool.QueryRow(ctx, filteredCountSQL, f.feeds, f.categories, f.allowed).Scan(&filtered); err != nil {
