@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/kapi-project/kapi/embed/embedtest"
 )
 
 // oneTokenAWord sizes windows in words: every word is one token.
@@ -115,13 +117,19 @@ func sentences(prefix string, n int) string {
 	return strings.TrimSpace(b.String())
 }
 
-func TestPassagesFollowIngestUpdateDelete(t *testing.T) {
-	t.Parallel()
+// smallPassages is a test engine whose passages are at most 40 tokens, with a
+// feed.
+func smallPassages(t *testing.T) (*Engine, *pgxpool.Pool, *embedtest.Embedder, Feed) {
+	t.Helper()
 	eng, pool, emb := testEngine(t)
 	o := DefaultOptions()
 	o.PassageTokens = 40
-	eng = eng.WithOptions(o)
-	feed := newFeed(t, pool, "passages", "english")
+	return eng.WithOptions(o), pool, emb, newFeed(t, pool, "passages", "english")
+}
+
+func TestPassagesFollowIngestUpdateDelete(t *testing.T) {
+	t.Parallel()
+	eng, pool, emb, feed := smallPassages(t)
 	ctx := context.Background()
 	content := sentences("Filler", 20)
 	res, err := eng.Ingest(ctx, feed, []NewEntry{{ExternalID: "long", Title: "Long", Content: content}})
@@ -165,11 +173,7 @@ func TestPassagesFollowIngestUpdateDelete(t *testing.T) {
 
 func TestReembedBuildsPassages(t *testing.T) {
 	t.Parallel()
-	eng, pool, _ := testEngine(t)
-	o := DefaultOptions()
-	o.PassageTokens = 40
-	eng = eng.WithOptions(o)
-	feed := newFeed(t, pool, "reembed-passages", "english")
+	eng, pool, _, feed := smallPassages(t)
 	ctx := context.Background()
 	res, err := eng.Ingest(ctx, feed, []NewEntry{{ExternalID: "e", Title: "E", Content: sentences("Some", 12)}})
 	if err != nil {

@@ -109,7 +109,7 @@ func (e *Engine) mixMean(ctx context.Context, vec pgvector.Vector, cands []candi
 	if len(cands) == 0 {
 		return cands, nil
 	}
-	feeds, ids := candidateKeys(cands)
+	feeds, ids := keysBy(cands, func(c candidate) (uuid.UUID, uuid.UUID) { return c.feedID, c.id })
 	rows, err := e.pool.Query(ctx, passageMeanSQL, vec, feeds, ids, e.embedder.Model().String())
 	if err != nil {
 		return nil, fmt.Errorf("semantic search: passage means: %w", err)
@@ -138,18 +138,6 @@ func (e *Engine) mixMean(ctx context.Context, vec pgvector.Vector, cands []candi
 		return bytes.Compare(a.id[:], b.id[:])
 	})
 	return cands[:min(n, len(cands))], nil
-}
-
-// candidateKeys lists the distinct feed ids and the entry ids of cands.
-func candidateKeys(cands []candidate) (feeds, ids []uuid.UUID) {
-	ids = make([]uuid.UUID, len(cands))
-	for i, c := range cands {
-		ids[i] = c.id
-		if !slices.Contains(feeds, c.feedID) {
-			feeds = append(feeds, c.feedID)
-		}
-	}
-	return feeds, ids
 }
 
 // bestPassageLeg returns the n entries whose best passage is nearest to vec
