@@ -141,7 +141,7 @@ func DefaultOptions() Options {
 		MaxScanTuples:      20_000,
 		ExactScanMax:       2_500,
 		PassageTokens:      0,
-		PassageOverlap:     32,
+		PassageOverlap:     0,
 		PassageFanout:      3,
 		PassageMeanWeight:  0.3,
 	}
