@@ -6,7 +6,6 @@ import (
 	"html"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -60,16 +59,20 @@ func (e *Engine) lexemeWeights(ctx context.Context, q Query) (map[string]float64
 	return out, rows.Err()
 }
 
-// headlinesSQL marks the query's terms in every passage of the page's entries
-// (ts_headline over the passage text, HighlightAll so the text stays whole)
-// and lists the query lexemes each passage matches.
+// headlinesSQL picks, for each of the page's entries ($2), its highlight
+// passage and marks the query's terms in it. The pick: the passage the
+// semantic leg scored ($8, $9: entry ids and ordinals, given only for hits the
+// semantic leg ranked at least as high as the keyword leg), else the passage
+// whose lexemes match the query lexemes ($6) of the largest total weight ($7),
+// then the first. Only the picked passages go through ts_headline (the costly
+// part: HighlightAll keeps the text whole).
 const headlinesSQL = `
 WITH q AS MATERIALIZED (
     SELECT lang, replace(plainto_tsquery(lang::regconfig, $4)::text, ' & ', ' | ')::tsquery AS query
     FROM unnest($5::text[]) AS lang
 ),
 t AS (
-    SELECT p.entry_id, p.ordinal, p.start_char, p.end_char, e.language, q.query,
+    SELECT p.entry_id, p.ordinal, p.start_char, e.language, q.query,
            translate(substr(e.content, p.start_char + 1, p.end_char - p.start_char),
                      E'\x01\x02', '  ') AS body
     FROM passages p
@@ -77,21 +80,27 @@ t AS (
     JOIN q ON q.lang = e.language
     WHERE p.feed_id = ANY($1) AND e.feed_id = ANY($1)
       AND p.entry_id = ANY($2) AND e.id = ANY($2) AND p.model = $3
+),
+best AS (
+    SELECT DISTINCT ON (t.entry_id) t.*
+    FROM t
+    LEFT JOIN unnest($8::uuid[], $9::int[]) AS s (entry_id, ordinal) ON s.entry_id = t.entry_id
+    ORDER BY t.entry_id, (s.ordinal = t.ordinal) IS TRUE DESC,
+             (SELECT coalesce(sum(w.weight), 0)
+              FROM unnest($6::text[], $7::float8[]) AS w (lexeme, weight)
+              WHERE w.lexeme = ANY (tsvector_to_array(to_tsvector(t.language::regconfig, t.body)))) DESC,
+             t.ordinal
 )
-SELECT entry_id, ordinal, start_char, body,
+SELECT entry_id, start_char, body,
        CASE WHEN numnode(query) = 0 THEN body
             ELSE ts_headline(language::regconfig, body, query,
-                             'HighlightAll=true, StartSel=' || E'\x01' || ', StopSel=' || E'\x02') END,
-       ARRAY(SELECT x FROM unnest(tsvector_to_array(to_tsvector(language::regconfig, body))) AS x
-             WHERE numnode(query) > 0 AND x::tsvector @@ query)
-FROM t
-ORDER BY entry_id, ordinal`
+                             'HighlightAll=true, StartSel=' || E'\x01' || ', StopSel=' || E'\x02') END
+FROM best`
 
-// markedPassage is one passage of a page entry with its matches.
+// markedPassage is the highlight passage of a page entry with its matches.
 type markedPassage struct {
-	ordinal, start int
-	body, marked   string
-	lexemes        []string // query lexemes the passage holds
+	start        int
+	body, marked string
 }
 
 // highlight sets the Highlight of each hit, from the passages of the page's
@@ -105,83 +114,58 @@ func (e *Engine) highlight(ctx context.Context, q Query, hits []Hit) error {
 	if err != nil {
 		return err
 	}
-	byEntry, err := e.markedPassages(ctx, q, hits)
+	byEntry, err := e.markedPassages(ctx, q, hits, weights)
 	if err != nil {
 		return err
 	}
 	for i := range hits {
-		h := &hits[i]
-		if p, ok := bestPassage(h, byEntry[h.ID], weights); ok {
-			h.Highlight = renderHighlight(p)
+		if p, ok := byEntry[hits[i].ID]; ok {
+			hits[i].Highlight = renderHighlight(p)
 		}
 	}
 	return nil
 }
 
-func (e *Engine) markedPassages(ctx context.Context, q Query, hits []Hit) (map[uuid.UUID][]markedPassage, error) {
+// semanticPicks lists the hits whose highlight is the passage the semantic
+// leg scored: those it ranked at least as high as the keyword leg.
+func semanticPicks(hits []Hit) (ids []uuid.UUID, ordinals []int32) {
+	for _, h := range hits {
+		if h.semPassage > 0 && h.Semantic != nil && (h.Keyword == nil || h.Semantic.Rank <= h.Keyword.Rank) {
+			ids, ordinals = append(ids, h.ID), append(ordinals, int32(h.semPassage))
+		}
+	}
+	return ids, ordinals
+}
+
+func (e *Engine) markedPassages(ctx context.Context, q Query, hits []Hit, weights map[string]float64) (map[uuid.UUID]markedPassage, error) {
 	feeds, ids := keysOf(hits)
+	lexemes := make([]string, 0, len(weights))
+	ws := make([]float64, 0, len(weights))
+	for x, w := range weights {
+		lexemes, ws = append(lexemes, x), append(ws, w)
+	}
+	semIDs, semOrds := semanticPicks(hits)
 	rows, err := e.pool.Query(ctx, headlinesSQL, feeds, ids, e.embedder.Model().String(),
-		q.Text, languages(q.Feeds))
+		q.Text, languages(q.Feeds), lexemes, ws, semIDs, semOrds)
 	if err != nil {
 		return nil, fmt.Errorf("highlight: %w", err)
 	}
 	defer rows.Close()
-	out := map[uuid.UUID][]markedPassage{}
+	out := map[uuid.UUID]markedPassage{}
 	for rows.Next() {
 		var id uuid.UUID
 		var p markedPassage
-		var ord, start int32
-		if err := rows.Scan(&id, &ord, &start, &p.body, &p.marked, &p.lexemes); err != nil {
+		var start int32
+		if err := rows.Scan(&id, &start, &p.body, &p.marked); err != nil {
 			return nil, fmt.Errorf("highlight: %w", err)
 		}
-		p.ordinal, p.start = int(ord), int(start)
-		out[id] = append(out[id], p)
+		p.start = int(start)
+		out[id] = p
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("highlight: %w", err)
 	}
 	return out, nil
-}
-
-// bestPassage picks the hit's highlight passage: the semantic leg's when it
-// ranked the hit and ranked it at least as high as the keyword leg, else the
-// passage with the largest sum of matched lexeme weights (then the most
-// marks, then the first).
-func bestPassage(h *Hit, ps []markedPassage, weights map[string]float64) (markedPassage, bool) {
-	if len(ps) == 0 {
-		return markedPassage{}, false
-	}
-	if h.semPassage > 0 && h.Semantic != nil && (h.Keyword == nil || h.Semantic.Rank <= h.Keyword.Rank) {
-		for _, p := range ps {
-			if p.ordinal == h.semPassage {
-				return p, true
-			}
-		}
-	}
-	best, bestScore, bestRoom := ps[0], -1.0, -1
-	for _, p := range ps {
-		score := 0.0
-		for _, x := range p.lexemes {
-			score += weights[x]
-		}
-		score += 1e-3 * float64(strings.Count(p.marked, markOpen))
-		if room := marginOf(p); score > bestScore || (score == bestScore && room > bestRoom) {
-			best, bestScore, bestRoom = p, score, room
-		}
-	}
-	return best, true
-}
-
-// marginOf is the room a passage leaves around its marks: the fewer of the
-// characters before the first and after the last. Of passages matching
-// equally (overlapping windows), the one with the match nearer its middle
-// shows its context, not a sentence cut at a window's edge.
-func marginOf(p markedPassage) int {
-	ms := marks(p.body, p.marked)
-	if len(ms) == 0 {
-		return 0
-	}
-	return min(ms[0].start, utf8.RuneCountInString(p.body)-ms[len(ms)-1].end)
 }
 
 // span is a marked stretch of a passage, in code points of its body.
