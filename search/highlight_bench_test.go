@@ -11,14 +11,12 @@ import (
 // embedder's estimate at PassageTokens 128).
 func BenchmarkHighlight(b *testing.B) {
 	eng, pool, _ := testEngineTB(b)
-	o := DefaultOptions()
-	o.PassageTokens = 128
-	eng = eng.WithOptions(o)
+	eng = eng.WithOptions(passageOptions(128))
 	feed := newFeed(b, pool, "bench-highlight", "english")
-	var batch []NewEntry
-	for i := range 200 {
-		batch = append(batch, NewEntry{ExternalID: fmt.Sprint(i), Title: fmt.Sprintf("Entry %d", i),
-			Content: sentences("Filler", 20) + " The headset bearings wear out."})
+	batch := make([]NewEntry, 200)
+	for i := range batch {
+		batch[i] = NewEntry{ExternalID: fmt.Sprint(i), Title: fmt.Sprintf("Entry %d", i),
+			Content: sentences("Filler", 20) + " The headset bearings wear out."}
 	}
 	ingest(b, eng, feed, batch)
 	for _, hl := range []bool{false, true} {

@@ -122,9 +122,14 @@ func sentences(prefix string, n int) string {
 func smallPassages(t *testing.T) (*Engine, *pgxpool.Pool, *embedtest.Embedder, Feed) {
 	t.Helper()
 	eng, pool, emb := testEngine(t)
+	return eng.WithOptions(passageOptions(40)), pool, emb, newFeed(t, pool, "passages", "english")
+}
+
+// passageOptions are the default options with passages of at most tokens.
+func passageOptions(tokens int) Options {
 	o := DefaultOptions()
-	o.PassageTokens = 40
-	return eng.WithOptions(o), pool, emb, newFeed(t, pool, "passages", "english")
+	o.PassageTokens = tokens
+	return o
 }
 
 func TestPassagesFollowIngestUpdateDelete(t *testing.T) {
