@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,13 +15,18 @@ import (
 // TitleVectors is an embedder for loading Replicate's copies: a document
 // whose title it has embedded before gets that earlier vector (a copy's text
 // differs from its original's by a few words only), any other goes to the
-// model. 100,000 entries then cost the model only the originals: minutes, not
+// model. Entries are embedded as passages, all with the entry's title, in
+// order: the k-th document of a title in one call reuses the k-th vector of
+// that title seen before. 100,000 entries then cost the model only the originals: minutes, not
 // hours. It answers queries with the model. Safe for concurrent use.
 type TitleVectors struct {
 	embed.Embedder
 	mu   sync.Mutex
 	seen map[string][]float32
 }
+
+// Unwrap returns the wrapped embedder (search reaches its token counter so).
+func (t *TitleVectors) Unwrap() embed.Embedder { return t.Embedder }
 
 // NewTitleVectors wraps e.
 func NewTitleVectors(e embed.Embedder) *TitleVectors {
@@ -31,11 +37,15 @@ func NewTitleVectors(e embed.Embedder) *TitleVectors {
 // reuses the stored vector for the others. Errors: the model's.
 func (t *TitleVectors) EmbedDocuments(ctx context.Context, docs []embed.Document) ([][]float32, error) {
 	out := make([][]float32, len(docs))
+	keys := make([]string, len(docs))
+	nth := map[string]int{}
 	var todo []embed.Document
 	var at []int
 	t.mu.Lock()
 	for i, d := range docs {
-		if v, ok := t.seen[d.Title]; ok && d.Title != "" {
+		keys[i] = d.Title + "\x00" + strconv.Itoa(nth[d.Title])
+		nth[d.Title]++
+		if v, ok := t.seen[keys[i]]; ok && d.Title != "" {
 			out[i] = v
 		} else {
 			todo, at = append(todo, d), append(at, i)
@@ -53,7 +63,7 @@ func (t *TitleVectors) EmbedDocuments(ctx context.Context, docs []embed.Document
 	defer t.mu.Unlock()
 	for j, v := range vs {
 		out[at[j]] = v
-		t.seen[todo[j].Title] = v
+		t.seen[keys[at[j]]] = v
 	}
 	return out, nil
 }
@@ -63,7 +73,7 @@ func (t *TitleVectors) EmbedDocuments(ctx context.Context, docs []embed.Document
 // maintenance_work_mem) and analyzes: pgvector inserts ~400 entries/s into a
 // live index on two cores, ~2,300/s without one. For scratch databases only:
 // searches elsewhere would scan without the index meanwhile. The index
-// definition is 001_schema.sql's. progress gets the entries stored so far.
+// definition is 004_passages.sql's. progress gets the entries stored so far.
 // Errors: ingest and DDL errors, wrapped.
 func BulkLoad(ctx context.Context, pool *pgxpool.Pool, eng *search.Engine, feed search.Feed, entries []search.NewEntry, progress func(int)) error {
 	conn, err := pool.Acquire(ctx)
@@ -71,7 +81,7 @@ func BulkLoad(ctx context.Context, pool *pgxpool.Pool, eng *search.Engine, feed 
 		return err
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, `DROP INDEX IF EXISTS entries_embedding_idx`); err != nil {
+	if _, err := conn.Exec(ctx, `DROP INDEX IF EXISTS passages_embedding_idx`); err != nil {
 		return fmt.Errorf("drop vector index: %w", err)
 	}
 	for start := 0; start < len(entries); start += search.MaxBatch {
@@ -84,7 +94,7 @@ func BulkLoad(ctx context.Context, pool *pgxpool.Pool, eng *search.Engine, feed 
 	for _, sql := range []string{
 		`SET maintenance_work_mem = '2GB'`,
 		`SET max_parallel_maintenance_workers = 2`,
-		`CREATE INDEX entries_embedding_idx ON entries USING hnsw (embedding vector_cosine_ops)`,
+		`CREATE INDEX passages_embedding_idx ON passages USING hnsw (embedding vector_cosine_ops)`,
 		`RESET maintenance_work_mem`,
 		`ANALYZE`,
 	} {

@@ -81,6 +81,10 @@ func NewCached(inner Embedder, store CacheStore, opts CacheOptions) *Cached {
 // Model reports the inner embedder's model.
 func (c *Cached) Model() Model { return c.inner.Model() }
 
+// Unwrap returns the inner embedder, so a consumer can reach optional methods
+// of the model (such as a token counter) through the cache.
+func (c *Cached) Unwrap() Embedder { return c.inner }
+
 // EmbedQuery returns the cached vector for the normalised text, or embeds it
 // with the inner embedder (passing the normalised text) and caches the
 // result. It returns only the inner embedder's errors (which wrap

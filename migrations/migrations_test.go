@@ -81,7 +81,7 @@ func assertSchema(t *testing.T, dbURL string) {
 	if versionRows != 1 {
 		t.Errorf("%s has %d rows, want 1", migrations.VersionTable, versionRows)
 	}
-	for _, table := range []string{"accounts", "api_keys", "usage_counters", "feeds", "subscriptions", "entries", "feed_categories"} {
+	for _, table := range []string{"accounts", "api_keys", "usage_counters", "feeds", "subscriptions", "entries", "passages", "feed_categories"} {
 		var ok bool
 		if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&ok); err != nil || !ok {
 			t.Errorf("table %s missing (err %v)", table, err)
@@ -89,7 +89,7 @@ func assertSchema(t *testing.T, dbURL string) {
 	}
 	indexes := map[string]string{
 		"entries_search_vector_idx": "gin",
-		"entries_embedding_idx":     "hnsw",
+		"passages_embedding_idx":    "hnsw",
 		"entries_feed_updated_idx":  "btree",
 	}
 	for name, method := range indexes {

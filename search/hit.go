@@ -53,11 +53,17 @@ func (e *Engine) fillEntries(ctx context.Context, hits []Hit) ([]Hit, error) {
 
 // keysOf lists the distinct feed ids and the entry ids of hits.
 func keysOf(hits []Hit) (feeds, ids []uuid.UUID) {
-	ids = make([]uuid.UUID, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
-		if !slices.Contains(feeds, h.FeedID) {
-			feeds = append(feeds, h.FeedID)
+	return keysBy(hits, func(h Hit) (uuid.UUID, uuid.UUID) { return h.FeedID, h.ID })
+}
+
+// keysBy lists the distinct feed ids and the entry ids of rows, read by key.
+func keysBy[T any](rows []T, key func(T) (feed, id uuid.UUID)) (feeds, ids []uuid.UUID) {
+	ids = make([]uuid.UUID, len(rows))
+	for i, r := range rows {
+		feed, id := key(r)
+		ids[i] = id
+		if !slices.Contains(feeds, feed) {
+			feeds = append(feeds, feed)
 		}
 	}
 	return feeds, ids

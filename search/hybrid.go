@@ -53,6 +53,7 @@ func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
 	}
 	fused := fuse(kw.cands, semantic, fusion, w)
 	hits, err := e.fillEntries(ctx, page(fused, q.Offset, q.Limit))
+	setSemPassages(hits, semantic)
 	res.Hits, res.HasMore = hits, len(fused) > q.Offset+q.Limit
 	return res, err
 }

@@ -76,11 +76,11 @@ func (e *Engine) Ingest(ctx context.Context, feed Feed, batch []NewEntry) ([]Ing
 	if len(changed) == 0 {
 		return results, nil
 	}
-	vectors, err := e.embedEntries(ctx, entries, changed)
+	passages, err := e.embedChanged(ctx, feed.ID, model, entries, changed, stored)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.upsert(ctx, feed, entries, changed, vectors, model, results); err != nil {
+	if err := e.upsert(ctx, feed, entries, changed, passages, model, results); err != nil {
 		return nil, err
 	}
 	return results, nil
@@ -125,24 +125,23 @@ func sameContent(s Entry, v validEntry) bool {
 		s.SourceURL == v.SourceURL && reflect.DeepEqual(s.Metadata, v.metadata)
 }
 
-// embedEntries embeds the entries at the given indexes, padded for storage.
-func (e *Engine) embedEntries(ctx context.Context, entries []validEntry, idx []int) ([]pgvector.Vector, error) {
+// embedChanged embeds the entries at the given indexes as passages (see
+// passages.go), reusing the vectors of stored passages whose text is unchanged.
+func (e *Engine) embedChanged(ctx context.Context, feedID uuid.UUID, model string,
+	entries []validEntry, idx []int, stored map[string]storedEntry) ([][]passage, error) {
 	docs := make([]embed.Document, len(idx))
+	old := map[uuid.UUID]embed.Document{}
 	for j, i := range idx {
 		docs[j] = embed.Document{Title: entries[i].Title, Text: entries[i].Content}
+		if s, ok := stored[entries[i].ExternalID]; ok {
+			old[s.ID] = embed.Document{Title: s.Title, Text: s.Content}
+		}
 	}
-	vecs, err := e.embedder.EmbedDocuments(ctx, docs)
+	reuse, err := e.storedPassages(ctx, feedID, model, old)
 	if err != nil {
-		return nil, fmt.Errorf("embed entries: %w", err)
+		return nil, err
 	}
-	if len(vecs) != len(docs) {
-		return nil, fmt.Errorf("embed entries: got %d vectors for %d documents", len(vecs), len(docs))
-	}
-	out := make([]pgvector.Vector, len(vecs))
-	for j, v := range vecs {
-		out[j] = pgvector.NewVector(embed.Pad(v))
-	}
-	return out, nil
+	return e.embedPassages(ctx, docs, reuse)
 }
 
 // upsertSQL writes a batch in one statement. xmax = 0 tells an inserted row from
@@ -175,7 +174,13 @@ RETURNING e.id, e.external_id, (e.xmax = 0) AS inserted`
 const docNosSQL = `SELECT array_agg(nextval('entries_doc_no_seq')) FROM generate_series(1, $1)`
 
 func (e *Engine) upsert(ctx context.Context, feed Feed, entries []validEntry, idx []int,
-	vectors []pgvector.Vector, model string, results []IngestResult) error {
+	passages [][]passage, model string, results []IngestResult) error {
+	// entries.embedding keeps the first passage's vector (unindexed; search
+	// reads passages).
+	vectors := make([]pgvector.Vector, len(passages))
+	for j, ps := range passages {
+		vectors[j] = ps[0].vec
+	}
 	// Tag lists are ragged (Postgres has no ragged arrays) and metadata is an object,
 	// so both travel as JSON text.
 	cols := struct {
@@ -225,8 +230,23 @@ func (e *Engine) upsert(ctx context.Context, feed Feed, entries []validEntry, id
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("store entries: %w", err)
 		}
-		return nil
+		return writeEntryPassages(ctx, tx, feed.ID, model, entries, idx, passages, results)
 	})
+}
+
+// writeEntryPassages stores the passages of the upserted entries idx, in the
+// upsert's transaction.
+func writeEntryPassages(ctx context.Context, tx pgx.Tx, feedID uuid.UUID, model string,
+	entries []validEntry, idx []int, passages [][]passage, results []IngestResult) error {
+	byExt := make(map[string]uuid.UUID, len(results))
+	for _, r := range results {
+		byExt[r.ExternalID] = r.ID
+	}
+	ids := make([]uuid.UUID, len(idx))
+	for j, i := range idx {
+		ids[j] = byExt[entries[i].ExternalID]
+	}
+	return writePassages(ctx, tx, feedID, model, ids, passages)
 }
 
 // mustJSON marshals values that always marshal (string slices, decoded JSON).

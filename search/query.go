@@ -41,12 +41,15 @@ type Query struct {
 	// model's defaults (FusionDefaults).
 	Fusion         Fusion
 	SemanticWeight *float64
+	// Highlight asks for each hit's Highlight (full verbosity), computed for
+	// the returned page only.
+	Highlight bool
 }
 
 // LegScore is a hit's place in one leg's candidate list.
 type LegScore struct {
 	Rank  int     // 1-based, counted from the first candidate (not the page)
-	Score float64 // keyword: BM25; semantic: cosine similarity
+	Score float64 // keyword: BM25; semantic: cosine similarity of the passages (see Options.PassageMeanWeight)
 }
 
 // Hit is one search result.
@@ -58,6 +61,11 @@ type Hit struct {
 	Keyword  *LegScore // nil when the keyword leg did not return the entry
 	Semantic *LegScore // nil when the semantic leg did not return the entry
 	Fused    float64   // hybrid only: the fused score (rrf.go)
+	// Highlight is the best passage for the query; nil unless
+	// Query.Highlight asked for it (or the entry has no passages yet).
+	Highlight *Highlight
+
+	semPassage int // the ordinal of the passage that scored in the semantic leg; 0: none
 }
 
 // Result is a page of hits, best first.
@@ -88,14 +96,19 @@ func (e *Engine) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	var res Result
 	switch q.Mode {
 	case ModeSemantic:
-		return e.semanticSearch(ctx, q)
+		res, err = e.semanticSearch(ctx, q)
 	case ModeHybrid:
-		return e.hybridSearch(ctx, q)
+		res, err = e.hybridSearch(ctx, q)
 	default:
-		return e.keywordSearch(ctx, q)
+		res, err = e.keywordSearch(ctx, q)
 	}
+	if err == nil && q.Highlight {
+		err = e.highlight(ctx, q, res.Hits)
+	}
+	return res, err
 }
 
 // checkQuery validates q and normalises its categories.
@@ -161,6 +174,7 @@ func newFilter(q Query) filter {
 type candidate struct {
 	feedID, id uuid.UUID
 	score      float64
+	passage    int // semantic: the ordinal of the passage that scored; 0: none
 }
 
 // scanCandidates reads (feed_id, id, score) rows; what names the leg in errors.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/kapi-project/kapi/embed"
@@ -52,9 +53,10 @@ UPDATE entries e SET embedding = x.embedding, embedding_model = $2
 FROM unnest($3::uuid[], $4::vector[]) AS x (id, embedding)
 WHERE e.feed_id = $1 AND e.id = x.id`
 
-// Reembed recomputes, batch by batch, the vectors of feed's entries that the
-// active embedder did not make, calling progress after each batch with the
-// number done so far. Each batch is committed on its own, so an interrupted run
+// Reembed recomputes, batch by batch, the passages (see passages.go) of feed's
+// entries that the active embedder did not make, or that predate passages,
+// calling progress after each batch with the number done so far. Each batch is
+// committed on its own, entries and passages together, so an interrupted run
 // loses at most one batch of work and the next run resumes where it stopped.
 // Errors: embed.ErrUnavailable when the embedder cannot answer.
 func (e *Engine) Reembed(ctx context.Context, feed Feed, batch int, progress func(done int)) (int, error) {
@@ -65,16 +67,22 @@ func (e *Engine) Reembed(ctx context.Context, feed Feed, batch int, progress fun
 		if err != nil || len(ids) == 0 {
 			return done, err
 		}
-		vecs, err := e.embedder.EmbedDocuments(ctx, docs)
+		passages, err := e.embedPassages(ctx, docs, nil)
 		if err != nil {
-			return done, fmt.Errorf("embed entries: %w", err)
+			return done, err
 		}
-		padded := make([]pgvector.Vector, len(vecs))
-		for i, v := range vecs {
-			padded[i] = pgvector.NewVector(embed.Pad(v))
+		first := make([]pgvector.Vector, len(passages))
+		for i, ps := range passages {
+			first[i] = ps[0].vec
 		}
-		if _, err := e.pool.Exec(ctx, setEmbeddingSQL, feed.ID, model, ids, padded); err != nil {
-			return done, fmt.Errorf("store vectors: %w", err)
+		err = pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, setEmbeddingSQL, feed.ID, model, ids, first); err != nil {
+				return fmt.Errorf("store vectors: %w", err)
+			}
+			return writePassages(ctx, tx, feed.ID, model, ids, passages)
+		})
+		if err != nil {
+			return done, err
 		}
 		done += len(ids)
 		progress(done)

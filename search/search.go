@@ -1,7 +1,7 @@
 // Package search owns knowledge entries (ingest, list, get, recent, categories,
-// stats) and their retrieval: keyword (Postgres full text), semantic (pgvector)
-// and hybrid (Reciprocal Rank Fusion). It owns the entries and feed_categories
-// tables; every query on them filters by feed_id, which keeps the schema
+// stats) and their retrieval: keyword (Postgres full text), semantic (pgvector
+// over passages, passages.go) and hybrid (Reciprocal Rank Fusion), with
+// highlights. It owns the entries, passages and feed_categories tables; every query on them filters by feed_id, which keeps the schema
 // shardable by feed (Citus).
 //
 // Of kapi's packages it imports only embed; it imports no HTTP framework.

@@ -1,9 +1,13 @@
 package search
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
 
@@ -21,36 +25,43 @@ WHERE feed_id = ANY($1)
   AND ($2::text[] IS NULL OR category = ANY($2))
   AND ($3::text[] IS NULL OR category = ANY($3))`
 
-// semanticWhere filters the nearest-neighbour scan; only vectors of the
-// active model ($3) are compared.
+// semanticWhere filters the nearest-neighbour scan of passages by their
+// entries; only vectors of the active model ($3) are compared.
 const semanticWhere = `
-    FROM entries e
-    WHERE e.feed_id = ANY($2) AND e.embedding_model = $3
+    FROM passages p JOIN entries e ON e.feed_id = p.feed_id AND e.id = p.entry_id
+    WHERE p.feed_id = ANY($2) AND e.feed_id = ANY($2) AND p.model = $3
       AND ($4::text[] IS NULL OR e.category = ANY($4))
       AND ($5::text[] IS NULL OR e.category = ANY($5))
       AND e.confidence >= $6::real`
 
-// semanticIndexSQL walks the HNSW index with the filters inside the scan. Run
-// with hnsw.iterative_scan = relaxed_order, the scan keeps going until $7 rows
-// pass the filters (or hnsw.max_scan_tuples is reached), and rows may come
-// slightly out of order: the materialised CTE keeps the index scan intact and
-// the outer query puts the rows back in exact distance order.
+// semanticIndexSQL walks the HNSW index of passages with the filters inside
+// the scan. Run with hnsw.iterative_scan = relaxed_order, the scan keeps going
+// until $7 passages pass the filters (or hnsw.max_scan_tuples is reached), and
+// rows may come slightly out of order: the materialised CTE keeps the index
+// scan intact. An entry scores as its best passage (max cosine); the outer
+// query keeps that one per entry, in exact distance order, and reports how
+// many passages the scan returned (fewer than $7: the scan is exhausted).
 const semanticIndexSQL = `
 WITH nn AS MATERIALIZED (
-    SELECT e.feed_id, e.id, e.embedding <=> $1 AS distance` + semanticWhere + `
-    ORDER BY e.embedding <=> $1
+    SELECT p.feed_id, p.entry_id, p.ordinal, p.embedding <=> $1 AS distance` + semanticWhere + `
+    ORDER BY p.embedding <=> $1
     LIMIT $7
 )
-SELECT feed_id, id, 1 - distance FROM nn ORDER BY distance, id`
+SELECT feed_id, entry_id, ordinal, 1 - distance, (SELECT count(*) FROM nn)
+FROM (SELECT DISTINCT ON (entry_id) feed_id, entry_id, ordinal, distance
+      FROM nn ORDER BY entry_id, distance, ordinal) best
+ORDER BY distance, entry_id
+LIMIT $8`
 
-// semanticExactSQL computes every distance in the filtered set: "+ 0" keeps
-// the planner from ordering by the HNSW index, so the rows come from the
-// b-tree indexes on feed_id and are sorted exactly.
+// semanticExactSQL computes every passage distance in the filtered set and
+// keeps each entry's best; ordering by entry first keeps the planner off the
+// HNSW index, so the rows come from the b-tree indexes on feed_id.
 const semanticExactSQL = `
-SELECT feed_id, id, 1 - distance FROM (
-    SELECT e.feed_id, e.id, e.embedding <=> $1 AS distance` + semanticWhere + `
-) d
-ORDER BY distance + 0, id
+SELECT feed_id, entry_id, ordinal, 1 - distance, 0::bigint
+FROM (SELECT DISTINCT ON (p.entry_id) p.feed_id, p.entry_id, p.ordinal,
+             p.embedding <=> $1 AS distance` + semanticWhere + `
+      ORDER BY p.entry_id, distance, p.ordinal) best
+ORDER BY distance, entry_id
 LIMIT $7`
 
 // scanSettingsSQL applies the HNSW knobs to the current transaction only.
@@ -73,38 +84,132 @@ func (e *Engine) embedQuery(ctx context.Context, text string) (pgvector.Vector, 
 }
 
 // semanticLeg returns the n entries nearest to vec that pass q's filters,
-// nearest first, with their cosine similarity.
+// nearest first. An entry's score is the cosine similarity of its best
+// passage, mixed with the mean over its passages by Options.PassageMeanWeight.
 func (e *Engine) semanticLeg(ctx context.Context, q Query, vec pgvector.Vector, n int) ([]candidate, error) {
+	if e.opts.PassageMeanWeight <= 0 {
+		return e.bestPassageLeg(ctx, q, vec, n)
+	}
+	cands, err := e.bestPassageLeg(ctx, q, vec, 2*n)
+	if err != nil {
+		return nil, err
+	}
+	return e.mixMean(ctx, vec, cands, n)
+}
+
+const passageMeanSQL = `
+SELECT p.entry_id, avg(1 - (p.embedding <=> $1))
+FROM passages p
+WHERE p.feed_id = ANY($2) AND p.entry_id = ANY($3) AND p.model = $4
+GROUP BY p.entry_id`
+
+// mixMean rescores cands (best passage first) by Options.PassageMeanWeight
+// and returns the best n, ties by id.
+func (e *Engine) mixMean(ctx context.Context, vec pgvector.Vector, cands []candidate, n int) ([]candidate, error) {
+	if len(cands) == 0 {
+		return cands, nil
+	}
+	feeds, ids := keysBy(cands, func(c candidate) (uuid.UUID, uuid.UUID) { return c.feedID, c.id })
+	rows, err := e.pool.Query(ctx, passageMeanSQL, vec, feeds, ids, e.embedder.Model().String())
+	if err != nil {
+		return nil, fmt.Errorf("semantic search: passage means: %w", err)
+	}
+	defer rows.Close()
+	mean := make(map[uuid.UUID]float64, len(cands))
+	for rows.Next() {
+		var id uuid.UUID
+		var m float64
+		if err := rows.Scan(&id, &m); err != nil {
+			return nil, fmt.Errorf("semantic search: passage means: %w", err)
+		}
+		mean[id] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("semantic search: passage means: %w", err)
+	}
+	w := e.opts.PassageMeanWeight
+	for i := range cands {
+		cands[i].score = (1-w)*cands[i].score + w*mean[cands[i].id]
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.id[:], b.id[:])
+	})
+	return cands[:min(n, len(cands))], nil
+}
+
+// bestPassageLeg returns the n entries whose best passage is nearest to vec
+// among those passing q's filters, nearest first, each with that passage's
+// cosine similarity.
+func (e *Engine) bestPassageLeg(ctx context.Context, q Query, vec pgvector.Vector, n int) ([]candidate, error) {
 	f := newFilter(q)
 	var filtered int64
 	if err := e.pool.QueryRow(ctx, filteredCountSQL, f.feeds, f.categories, f.allowed).Scan(&filtered); err != nil {
 		return nil, fmt.Errorf("semantic search: count filtered entries: %w", err)
 	}
-	args := []any{vec, f.feeds, e.embedder.Model().String(), f.categories, f.allowed, f.confMin, n}
+	args := []any{vec, f.feeds, e.embedder.Model().String(), f.categories, f.allowed, f.confMin}
 	if filtered <= int64(e.opts.ExactScanMax) {
-		rows, err := e.pool.Query(ctx, semanticExactSQL, args...)
+		rows, err := e.pool.Query(ctx, semanticExactSQL, append(args, n)...)
 		if err != nil {
 			return nil, fmt.Errorf("semantic search: %w", err)
 		}
-		return scanCandidates(rows, "semantic search")
+		out, _, err := scanPassageCandidates(rows)
+		return out, err
 	}
+	// Read n × fanout passages; when they hold fewer than n entries and the
+	// scan was not exhausted, read 4× more.
+	for m := n * max(1, e.opts.PassageFanout); ; m *= 4 {
+		out, read, err := e.semanticIndexScan(ctx, args, n, m)
+		if err != nil || len(out) >= n || read < int64(m) || m >= e.opts.MaxScanTuples {
+			return out, err
+		}
+	}
+}
+
+// semanticIndexScan runs semanticIndexSQL reading m passages for n entries;
+// it returns the entries and how many passages the scan returned.
+func (e *Engine) semanticIndexScan(ctx context.Context, args []any, n, m int) ([]candidate, int64, error) {
 	var out []candidate
+	var read int64
 	err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
-		ef := min(max(e.opts.EFSearch, n), 1000)
+		ef := min(max(e.opts.EFSearch, m), 1000)
 		if _, err := tx.Exec(ctx, scanSettingsSQL, fmt.Sprint(ef), fmt.Sprint(e.opts.MaxScanTuples)); err != nil {
 			return fmt.Errorf("set scan options: %w", err)
 		}
-		rows, err := tx.Query(ctx, semanticIndexSQL, args...)
+		rows, err := tx.Query(ctx, semanticIndexSQL, append(args, m, n)...)
 		if err != nil {
 			return err
 		}
-		out, err = scanCandidates(rows, "scan index")
+		out, read, err = scanPassageCandidates(rows)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("semantic search: %w", err)
+		return nil, 0, fmt.Errorf("semantic search: %w", err)
 	}
-	return out, nil
+	return out, read, nil
+}
+
+// scanPassageCandidates reads (feed_id, entry_id, ordinal, score, passages
+// read) rows.
+func scanPassageCandidates(rows pgx.Rows) ([]candidate, int64, error) {
+	defer rows.Close()
+	var out []candidate
+	var read int64
+	for rows.Next() {
+		var c candidate
+		var ord int32
+		if err := rows.Scan(&c.feedID, &c.id, &ord, &c.score, &read); err != nil {
+			return nil, 0, fmt.Errorf("semantic search: %w", err)
+		}
+		c.passage = int(ord)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("semantic search: %w", err)
+	}
+	return out, read, nil
 }
 
 // semanticSearch answers a ModeSemantic query.
@@ -118,5 +223,22 @@ func (e *Engine) semanticSearch(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return e.singleLeg(ctx, q, cands, func(h *Hit, l *LegScore) { h.Semantic = l })
+	res, err := e.singleLeg(ctx, q, cands, func(h *Hit, l *LegScore) { h.Semantic = l })
+	setSemPassages(res.Hits, cands)
+	return res, err
+}
+
+// setSemPassages records on each hit the passage that scored it in the
+// semantic candidates, for its highlight.
+func setSemPassages(hits []Hit, semantic []candidate) {
+	if len(hits) == 0 {
+		return
+	}
+	byID := make(map[uuid.UUID]int, len(semantic))
+	for _, c := range semantic {
+		byID[c.id] = c.passage
+	}
+	for i := range hits {
+		hits[i].semPassage = byID[hits[i].ID]
+	}
 }

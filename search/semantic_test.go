@@ -62,7 +62,8 @@ func TestSemanticComparesOnlyTheActiveModel(t *testing.T) {
 	eng, pool, _ := testEngine(t)
 	feed := newFeed(t, pool, "health", "english")
 	ingest(t, eng, feed, healthCorpus())
-	if _, err := pool.Exec(t.Context(), `UPDATE entries SET embedding_model = 'old@64' WHERE feed_id = $1 AND external_id = 'stroke'`, feed.ID); err != nil {
+	if _, err := pool.Exec(t.Context(), `UPDATE passages SET model = 'old@64' WHERE feed_id = $1
+		AND entry_id = (SELECT id FROM entries WHERE feed_id = $1 AND external_id = 'stroke')`, feed.ID); err != nil {
 		t.Fatal(err)
 	}
 	res := mustSearch(t, eng, Query{Text: "stroke recovery", Mode: ModeSemantic, Feeds: []Feed{feed}, Limit: 10})

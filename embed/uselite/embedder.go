@@ -124,3 +124,10 @@ func (m *Model) run(seqs [][]int32, dst [][]float32) {
 }
 
 var _ embed.Embedder = (*Model)(nil)
+
+// CountTokens returns how many tokens the model reads for text, unclipped
+// (the network reads at most MaxTokens), so callers can size passages.
+func (m *Model) CountTokens(text string) int { return len(m.tok.Encode(text)) }
+
+// MaxTokens reports the longest input the network reads, in tokens.
+func (m *Model) MaxTokens() int { return MaxTokens }

@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kapi-project/kapi/migrations"
@@ -91,14 +93,24 @@ func newDatabase(tb testing.TB, migrated bool) string {
 	defer cancel()
 	from := "template1"
 	if migrated {
-		template.once.Do(func() { template.name, template.err = ensureTemplate(ctx) })
+		template.once.Do(func() { template.name, template.err = ensureTemplate(ctx, true) })
 		if template.err != nil {
 			tb.Fatalf("pgtest: %v", template.err)
 		}
 		from = template.name
 	}
 	name := "kapi_test_" + randomHex(8)
-	if err := adminExec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, from)); err != nil {
+	err := adminExec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, from))
+	// Another checkout's tests on the same server (another migration set) may
+	// have dropped this set's template as an old one: build it again, once,
+	// leaving the other set's template alone.
+	var pgErr *pgconn.PgError
+	if migrated && errors.As(err, &pgErr) && pgErr.Code == "3D000" {
+		if _, err = ensureTemplate(ctx, false); err == nil {
+			err = adminExec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, from))
+		}
+	}
+	if err != nil {
 		tb.Fatalf("pgtest: create test database: %v", err)
 	}
 	tb.Cleanup(func() {
@@ -112,8 +124,9 @@ func newDatabase(tb testing.TB, migrated bool) string {
 }
 
 // ensureTemplate creates the migrated template for this migration set unless it
-// exists, under an advisory lock shared by every test binary on the server.
-func ensureTemplate(ctx context.Context) (string, error) {
+// exists, under an advisory lock shared by every test binary on the server;
+// dropOld: and drops the templates of other migration sets.
+func ensureTemplate(ctx context.Context, dropOld bool) (string, error) {
 	name := "kapi_template_" + migrations.Checksum()[:16]
 	conn, err := pgx.Connect(ctx, ServerURL())
 	if err != nil {
@@ -144,7 +157,9 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+building+" RENAME TO "+name); err != nil {
 		return "", fmt.Errorf("rename template: %w", err)
 	}
-	dropOldTemplates(ctx, conn, name)
+	if dropOld {
+		dropOldTemplates(ctx, conn, name)
+	}
 	return name, nil
 }
 

@@ -17,7 +17,7 @@ type searchInput struct {
 	Categories     flexList  `json:"categories,omitempty" jsonschema:"only entries of these categories (an array, or a comma-separated string)"`
 	ConfidenceMin  flexFloat `json:"confidence_min,omitzero" jsonschema:"only entries with at least this confidence, 0..1"`
 	Limit          flexInt   `json:"limit,omitzero" jsonschema:"how many results, 1..50, default 5"`
-	Verbosity      string    `json:"verbosity,omitempty" jsonschema:"compact (default) or full (adds created_at, updated_at, raw_score and each leg's rank and score)"`
+	Verbosity      string    `json:"verbosity,omitempty" jsonschema:"compact (default) or full (adds created_at, updated_at, raw_score, each leg's rank and score, and highlight: the best passage with matched terms in <mark>)"`
 	Fusion         string    `json:"fusion,omitempty" jsonschema:"hybrid only: rrf (weighted reciprocal rank fusion) or relative (min-max normalised scores); default: the embedding model's"`
 	SemanticWeight flexFloat `json:"semantic_weight,omitzero" jsonschema:"hybrid only: the semantic leg's weight 0..1 (keyword gets 1 minus it; 0 ranks like keyword, 1 like semantic); default: the embedding model's"`
 }
@@ -104,6 +104,7 @@ func searchQuery(c call, in searchInput) (search.Query, bool, error) {
 	}
 	q.AllowedCategories = c.principal.AllowedCategories
 	full, err := verbosityArg(in.Verbosity, "compact")
+	q.Highlight = full
 	return q, full, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -229,5 +230,29 @@ func TestLenientArguments(t *testing.T) {
 		if results, _ := got["results"].([]any); len(results) != tt.want {
 			t.Errorf("%s: search_knowledge(%v) = %v; want %d results", tt.name, tt.args, got, tt.want)
 		}
+	}
+}
+
+// TestSearchHighlightsOnlyInFull: search_knowledge results carry a highlight
+// in full verbosity and none in compact (the default).
+func TestSearchHighlightsOnlyInFull(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	cs := w.connect(t, w.full)
+	for _, verbosity := range []string{"full", "compact"} {
+		res := callTool(t, cs, "search_knowledge", map[string]any{"query": "sleep", "verbosity": verbosity})
+		got := structured(t, res)
+		if res.IsError {
+			t.Fatalf("%s: error %v", verbosity, got)
+		}
+		first := got["results"].([]any)[0].(map[string]any)
+		h, ok := first["highlight"].(map[string]any)
+		if ok != (verbosity == "full") {
+			t.Errorf("%s: highlight %v, want one only in full", verbosity, first["highlight"])
+		}
+		if ok && !strings.Contains(h["text"].(string), "<mark>") {
+			t.Errorf("%s: highlight %v marks nothing for a keyword match", verbosity, h)
+		}
+		checkOutputSchema(t, cs, "search_knowledge", got)
 	}
 }

@@ -61,6 +61,10 @@ func TestSearchOverHTTP(t *testing.T) {
 			if _, ok := body.Data[0]["scores"]; ok != tt.wantScores {
 				t.Errorf("scores present: got %v, want %v", ok, tt.wantScores)
 			}
+			// Full verbosity carries the highlight with it (the schema checks its shape).
+			if _, ok := body.Data[0]["highlight"]; ok != tt.wantScores {
+				t.Errorf("highlight present: got %v, want %v", ok, tt.wantScores)
+			}
 		})
 	}
 }

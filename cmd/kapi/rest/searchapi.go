@@ -90,5 +90,6 @@ func (s *Server) searchQuery(c *gin.Context) (search.Query, bool, error) {
 	}
 	q.AllowedCategories = p.AllowedCategories
 	full, err := verbosity(c, "full")
+	q.Highlight = full
 	return q, full, err
 }

@@ -29,6 +29,16 @@ type Entry struct {
 	UpdatedAt  *time.Time `json:"updated_at,omitempty"`
 	RawScore   *float64   `json:"raw_score,omitempty"`
 	Scores     *Scores    `json:"scores,omitempty"`
+	Highlight  *Highlight `json:"highlight,omitempty"`
+}
+
+// Highlight is the passage of a search hit that best matches the query: HTML
+// text (escaped, matched terms in <mark>) and its code-point offsets into
+// content.
+type Highlight struct {
+	Text  string `json:"text"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
 }
 
 // Scores explains a search hit: each leg's rank and score, and the fused score.
@@ -77,7 +87,8 @@ func NewEntry(e search.Entry, names FeedNames, full bool) Entry {
 	return d
 }
 
-// NewHit renders a search hit; full adds raw_score and the per-leg scores.
+// NewHit renders a search hit; full adds raw_score, the per-leg scores and
+// the highlight.
 func NewHit(h search.Hit, names FeedNames, full bool) Entry {
 	d := NewEntry(h.Entry, names, full)
 	if !full {
@@ -86,6 +97,9 @@ func NewHit(h search.Hit, names FeedNames, full bool) Entry {
 	raw := Round(h.RawScore, 6)
 	d.RawScore = &raw
 	d.Scores = &Scores{Keyword: legOf(h.Keyword), Semantic: legOf(h.Semantic)}
+	if h.Highlight != nil {
+		d.Highlight = &Highlight{Text: h.Highlight.Text, Start: h.Highlight.Start, End: h.Highlight.End}
+	}
 	if h.Fused > 0 { // hybrid
 		fused := Round(h.Fused, 6)
 		d.Scores.Fused = &fused

@@ -1,0 +1,265 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/kapi-project/kapi/embed"
+)
+
+// An entry is embedded as passages: its title plus consecutive windows of its
+// content, each sized so the title and the window fit the model's input. The
+// semantic leg scores an entry by its passages (see semantic.go), and a
+// highlight shows one of them (highlight.go).
+
+// window is a passage's span of an entry's content, in Unicode code points
+// (0-based, end exclusive), the unit Postgres's substr and length count in.
+type window struct{ start, end int }
+
+// passage is one embedded window of an entry.
+type passage struct {
+	ordinal int // 1-based
+	window
+	vec pgvector.Vector
+}
+
+// tokenCounter is what the splitter needs of a model: the number of tokens a
+// text is read as, and the most tokens the model reads.
+type tokenCounter interface {
+	CountTokens(text string) int
+	MaxTokens() int
+}
+
+// sizer measures text for window splitting: budget tokens per passage (title
+// included), overlap tokens repeated from the previous window's end, and
+// count, the tokens of one word.
+type sizer struct {
+	budget, overlap int
+	count           func(word string) int
+}
+
+// newSizer sizes passages for e's embedder: with its tokenizer when it has one
+// (found through Unwrap, past caches and wrappers), else with an estimate.
+func (e *Engine) newSizer() sizer {
+	var inner any = e.embedder
+	for {
+		if tc, ok := inner.(tokenCounter); ok {
+			budget := tc.MaxTokens()
+			if e.opts.PassageTokens > 0 {
+				budget = min(budget, e.opts.PassageTokens)
+			}
+			return sizer{budget: budget, overlap: e.opts.PassageOverlap, count: tc.CountTokens}
+		}
+		u, ok := inner.(interface{ Unwrap() embed.Embedder })
+		if !ok {
+			break
+		}
+		inner = u.Unwrap()
+	}
+	budget := uncountedPassageTokens
+	if e.opts.PassageTokens > 0 {
+		budget = e.opts.PassageTokens
+	}
+	return sizer{budget: budget, overlap: e.opts.PassageOverlap, count: estimateTokens}
+}
+
+// estimateTokens guesses a word's tokens for a model without a tokenizer here
+// (Gemini): about one token per four characters, at least one.
+func estimateTokens(word string) int { return 1 + utf8.RuneCountInString(word)/4 }
+
+// word is a run of non-space characters of a content, with its tokens.
+type word struct {
+	start, end int // code points
+	tokens     int
+}
+
+// words splits content at white space.
+func words(content string, count func(string) int) []word {
+	var out []word
+	start, at, byteStart := -1, 0, 0
+	for i, r := range content {
+		if unicode.IsSpace(r) {
+			if start >= 0 {
+				out = append(out, word{start, at, max(1, count(content[byteStart:i]))})
+				start = -1
+			}
+		} else if start < 0 {
+			start, byteStart = at, i
+		}
+		at++
+	}
+	if start >= 0 {
+		out = append(out, word{start, at, max(1, count(content[byteStart:]))})
+	}
+	return out
+}
+
+// minWindowTokens is the least room a window gets however long the title:
+// a title longer than the budget leaves the model only its start anyway.
+const minWindowTokens = 16
+
+// splitWindows cuts content into consecutive windows of whole words, each at
+// most s.budget tokens together with the title (a single longer word is a
+// window of its own), the next starting s.overlap tokens before the previous
+// one's end (but always after its start). Empty content gives one empty
+// window: the passage is the title alone.
+func splitWindows(title, content string, s sizer) []window {
+	ws := words(content, s.count)
+	if len(ws) == 0 {
+		return []window{{0, 0}}
+	}
+	room := s.budget
+	if title != "" {
+		room -= s.count(title) + 1 // the ". " DocumentText joins with
+	}
+	room = max(room, minWindowTokens)
+	var out []window
+	for i := 0; i < len(ws); {
+		j, used := i, 0
+		for j < len(ws) && (j == i || used+ws[j].tokens <= room) {
+			used += ws[j].tokens
+			j++
+		}
+		out = append(out, window{ws[i].start, ws[j-1].end})
+		if j == len(ws) {
+			break
+		}
+		next, back := j, 0
+		for next-1 > i && back+ws[next-1].tokens <= s.overlap {
+			next--
+			back += ws[next].tokens
+		}
+		i = next
+	}
+	return out
+}
+
+// runeSlice returns s[start:end] counted in code points.
+func runeSlice(s string, w window) string {
+	r := []rune(s)
+	return string(r[min(w.start, len(r)):min(w.end, len(r))])
+}
+
+// passageText is the document a window embeds as.
+func passageDoc(title, content string, w window) embed.Document {
+	return embed.Document{Title: title, Text: runeSlice(content, w)}
+}
+
+// reusable maps the document of an entry's stored passage to its vector, so an
+// update embeds only the passages whose text changed.
+type reusable map[embed.Document]pgvector.Vector
+
+// embedPassages splits each entry into windows and embeds them, reusing the
+// vector of any identical stored passage. It returns the passages of
+// each entry, in order.
+func (e *Engine) embedPassages(ctx context.Context, docs []embed.Document, reuse reusable) ([][]passage, error) {
+	s := e.newSizer()
+	out := make([][]passage, len(docs))
+	var todo []embed.Document
+	var at [][2]int
+	for i, d := range docs {
+		for k, w := range splitWindows(d.Title, d.Text, s) {
+			p := passage{ordinal: k + 1, window: w}
+			pd := passageDoc(d.Title, d.Text, w)
+			if v, ok := reuse[pd]; ok {
+				p.vec = v
+			} else {
+				todo, at = append(todo, pd), append(at, [2]int{i, k})
+			}
+			out[i] = append(out[i], p)
+		}
+	}
+	if len(todo) == 0 {
+		return out, nil
+	}
+	vecs, err := e.embedder.EmbedDocuments(ctx, todo)
+	if err != nil {
+		return nil, fmt.Errorf("embed passages: %w", err)
+	}
+	if len(vecs) != len(todo) {
+		return nil, fmt.Errorf("embed passages: got %d vectors for %d passages", len(vecs), len(todo))
+	}
+	for j, v := range vecs {
+		if len(v) > embed.StorageDims {
+			return nil, fmt.Errorf("embed passages: %d dimensions, at most %d stored", len(v), embed.StorageDims)
+		}
+		out[at[j][0]][at[j][1]].vec = pgvector.NewVector(embed.Pad(v))
+	}
+	return out, nil
+}
+
+const storedPassagesSQL = `
+SELECT p.entry_id, p.start_char, p.end_char, p.embedding
+FROM passages p
+WHERE p.feed_id = $1 AND p.entry_id = ANY($2) AND p.model = $3`
+
+// storedPassages returns the reusable vectors of the stored passages of the
+// given entries (by id), made by model, keyed by their documents: the stored
+// title and content of each entry give the text.
+func (e *Engine) storedPassages(ctx context.Context, feedID uuid.UUID, model string, old map[uuid.UUID]embed.Document) (reusable, error) {
+	out := reusable{}
+	if len(old) == 0 {
+		return out, nil
+	}
+	ids := make([]uuid.UUID, 0, len(old))
+	for id := range old {
+		ids = append(ids, id)
+	}
+	rows, err := e.pool.Query(ctx, storedPassagesSQL, feedID, ids, model)
+	if err != nil {
+		return nil, fmt.Errorf("read stored passages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var w window
+		var v pgvector.Vector
+		if err := rows.Scan(&id, &w.start, &w.end, &v); err != nil {
+			return nil, fmt.Errorf("read stored passages: %w", err)
+		}
+		d := old[id]
+		out[passageDoc(d.Title, d.Text, w)] = v
+	}
+	return out, rows.Err()
+}
+
+const deletePassagesSQL = `DELETE FROM passages WHERE feed_id = $1 AND entry_id = ANY($2)`
+
+const insertPassagesSQL = `
+INSERT INTO passages (feed_id, entry_id, ordinal, start_char, end_char, embedding, model)
+SELECT $1, x.entry_id, x.ordinal, x.start_char, x.end_char, x.embedding, $2
+FROM unnest($3::uuid[], $4::int[], $5::int[], $6::int[], $7::vector[])
+     AS x (entry_id, ordinal, start_char, end_char, embedding)`
+
+// writePassages replaces the passages of the entries ids (in tx, so entries
+// and passages change together) with ps, ps[i] belonging to ids[i].
+func writePassages(ctx context.Context, tx pgx.Tx, feedID uuid.UUID, model string, ids []uuid.UUID, ps [][]passage) error {
+	if _, err := tx.Exec(ctx, deletePassagesSQL, feedID, ids); err != nil {
+		return fmt.Errorf("delete passages: %w", err)
+	}
+	var cols struct {
+		entry          []uuid.UUID
+		ord, from, end []int32
+		vec            []pgvector.Vector
+	}
+	for i, id := range ids {
+		for _, p := range ps[i] {
+			cols.entry = append(cols.entry, id)
+			cols.ord = append(cols.ord, int32(p.ordinal))
+			cols.from = append(cols.from, int32(p.start))
+			cols.end = append(cols.end, int32(p.end))
+			cols.vec = append(cols.vec, p.vec)
+		}
+	}
+	if _, err := tx.Exec(ctx, insertPassagesSQL, feedID, model, cols.entry, cols.ord,
+		cols.from, cols.end, cols.vec); err != nil {
+		return fmt.Errorf("store passages: %w", err)
+	}
+	return nil
+}
