@@ -167,3 +167,25 @@ func TestKeywordRefusesStaleDocNo(t *testing.T) {
 		t.Fatal("an update of content keeping doc_no succeeded")
 	}
 }
+
+// RebuildKeyword drops the dead postings and keeps the ranking.
+func TestRebuildKeywordDropsDeadPostings(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
+	feed := newFeed(t, pool, "f", "english")
+	ingest(t, eng, feed, generated(300, 1))
+	ingest(t, eng, feed, generated(300, 2)[:100]) // rewrites 100 entries
+	before := externalIDs(mustSearch(t, eng, Query{Text: "alpha bravo", Feeds: []Feed{feed}, Limit: 20}).Hits)
+	dead, err := eng.RebuildKeyword(context.Background(), feed.ID)
+	if err != nil || dead == 0 {
+		t.Fatalf("RebuildKeyword = %d, %v; want dead postings dropped", dead, err)
+	}
+	if again, err := eng.RebuildKeyword(context.Background(), feed.ID); err != nil || again != 0 {
+		t.Errorf("second rebuild: %d, %v; want 0 dead", again, err)
+	}
+	after := externalIDs(mustSearch(t, eng, Query{Text: "alpha bravo", Feeds: []Feed{feed}, Limit: 20}).Hits)
+	if !slices.Equal(before, after) {
+		t.Errorf("ranking changed by the rebuild:\n%q\n%q", before, after)
+	}
+	assertExhaustive(t, eng, pool, []Feed{feed}, "alpha bravo charlie", 30)
+}

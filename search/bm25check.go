@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -136,4 +137,24 @@ func (e *Engine) KeywordTop(ctx context.Context, q Query, n int) ([]int64, []flo
 		docs, out = append(docs, s.doc), append(out, s.score)
 	}
 	return docs, out, nil
+}
+
+// RebuildKeyword recomputes feed's keyword statistics and postings from its
+// entries, in one transaction (keyword_rebuild in 003_keyword.sql): it drops
+// the dead postings that rewritten and deleted entries leave behind, and
+// returns how many there were. Ingestion into the feed waits meanwhile.
+// Errors: the database's.
+func (e *Engine) RebuildKeyword(ctx context.Context, feed uuid.UUID) (dead int64, err error) {
+	err = pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT dead_postings FROM keyword_feed_stats WHERE feed_id = $1), 0)`,
+			feed).Scan(&dead); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT keyword_rebuild($1)`, feed)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("rebuild keyword index: %w", err)
+	}
+	return dead, nil
 }

@@ -22,6 +22,7 @@ Usage:
   kapi serve [--no-migrate]   run the API (migrates first unless told not to)
   kapi migrate                apply pending migrations and exit
   kapi reembed [--feed S]     recompute vectors after an embedding model change
+  kapi reindex [--feed S]     rebuild keyword statistics and postings (drops dead postings)
   kapi demo                   seed a demo account, feeds and entries; print a live key
   kapi feeds create --slug S --name N [--description D] [--licensor L] [--language english]
   kapi feeds update --feed S --status published|archived|suspended
@@ -83,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmdErr = subscriptionsCmd(ctx, cfg, stdout, args[1:])
 	case "reembed":
 		cmdErr = reembedCmd(ctx, cfg, logger, stdout, stderr, args[1:])
+	case "reindex":
+		cmdErr = reindexCmd(ctx, cfg, logger, stdout, args[1:])
 	case "demo":
 		cmdErr = demoCmd(ctx, cfg, logger, stdout, stderr, args[1:])
 	case "ingest":
