@@ -165,6 +165,8 @@ func TestToolErrors(t *testing.T) {
 		{"limit not a number", w.full, "search_knowledge", map[string]any{"query": "sleep", "limit": "five"}, wire.CodeValidation},
 		{"confidence out of range", w.full, "search_knowledge", map[string]any{"query": "sleep", "confidence_min": "1.5"}, wire.CodeValidation},
 		{"unknown mode", w.full, "search_knowledge", map[string]any{"query": "sleep", "mode": "fuzzy"}, wire.CodeValidation},
+		{"unknown fusion", w.full, "search_knowledge", map[string]any{"query": "sleep", "mode": "hybrid", "fusion": "max"}, wire.CodeValidation},
+		{"semantic weight out of range", w.full, "search_knowledge", map[string]any{"query": "sleep", "mode": "hybrid", "semantic_weight": 2}, wire.CodeValidation},
 		{"blank query", w.full, "search_knowledge", map[string]any{"query": "  "}, wire.CodeValidation},
 		{"bad since", w.full, "get_recent_knowledge", map[string]any{"since": "yesterday"}, wire.CodeValidation},
 		{"subscribe to unknown feed", w.full, "subscribe_feed", map[string]any{"feed": "nope"}, wire.CodeNotFound},

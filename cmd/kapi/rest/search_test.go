@@ -24,6 +24,7 @@ func TestSearchOverHTTP(t *testing.T) {
 		{"semantic", "/api/v1/knowledge/search?q=sleep&mode=semantic&limit=2", alpha, 200, "semantic", true, nil},
 		{"hybrid", "/api/v1/knowledge/search?q=diet&mode=hybrid&categories=diet,sleep", alpha, 200, "hybrid", true, nil},
 		{"compact", "/api/v1/knowledge/search?q=diet&mode=hybrid&verbosity=compact", alpha, 200, "hybrid", false, nil},
+		{"hybrid relative", "/api/v1/knowledge/search?q=diet&mode=hybrid&fusion=relative&semantic_weight=0.25", alpha, 200, "hybrid", true, nil},
 		{"fan-out", "/api/v1/knowledge/search?q=advice&mode=hybrid", with(w.multi, headerFeed, "all"), 200, "hybrid", true,
 			map[string]string{headerFeedsSearched: "2"}},
 		{"auto-selected", "/api/v1/knowledge/search?q=advice", with(w.multi), 200, "keyword", true,
@@ -49,7 +50,9 @@ func TestSearchOverHTTP(t *testing.T) {
 			var body struct {
 				Data    []map[string]any `json:"data"`
 				Context struct {
-					Mode string `json:"mode"`
+					Mode           string   `json:"mode"`
+					Fusion         string   `json:"fusion"`
+					SemanticWeight *float64 `json:"semantic_weight"`
 				} `json:"context"`
 			}
 			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
@@ -57,6 +60,14 @@ func TestSearchOverHTTP(t *testing.T) {
 			}
 			if body.Context.Mode != tt.wantMode || len(body.Data) == 0 {
 				t.Fatalf("got mode %q and %d hits, want mode %q and hits: %s", body.Context.Mode, len(body.Data), tt.wantMode, env.Data)
+			}
+			switch {
+			case tt.name == "hybrid relative" && (body.Context.Fusion != "relative" || body.Context.SemanticWeight == nil || *body.Context.SemanticWeight != 0.25):
+				t.Errorf("context: fusion %q weight %v, want relative 0.25", body.Context.Fusion, body.Context.SemanticWeight)
+			case tt.wantMode == "hybrid" && (body.Context.Fusion == "" || body.Context.SemanticWeight == nil):
+				t.Errorf("hybrid context without the fusion used: %+v", body.Context)
+			case tt.wantMode != "hybrid" && (body.Context.Fusion != "" || body.Context.SemanticWeight != nil):
+				t.Errorf("%s context names a fusion: %+v", tt.wantMode, body.Context)
 			}
 			if _, ok := body.Data[0]["scores"]; ok != tt.wantScores {
 				t.Errorf("scores present: got %v, want %v", ok, tt.wantScores)
