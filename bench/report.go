@@ -40,16 +40,19 @@ type CollectionInfo struct {
 // RunConfig is the configuration a run measured: model and ranking knobs
 // (search/ranking.go), the code's commit and the machine.
 type RunConfig struct {
-	Model           string  `json:"model"`
-	Dims            int     `json:"dims"`
-	RRFK            int     `json:"rrf_k"`
-	CandidateWindow int     `json:"candidate_window"`
-	EFSearch        int     `json:"ef_search"`
-	BM25K1          float64 `json:"bm25_k1"`
-	BM25B           float64 `json:"bm25_b"`
-	TitleWeight     float64 `json:"title_weight"`
-	TagsWeight      float64 `json:"tags_weight"`
-	ContentWeight   float64 `json:"content_weight"`
+	Model           string `json:"model"`
+	Dims            int    `json:"dims"`
+	RRFK            int    `json:"rrf_k"`
+	CandidateWindow int    `json:"candidate_window"`
+	// The least candidates each leg of hybrid contributes (search.Options).
+	KeywordWindow  int     `json:"keyword_window"`
+	SemanticWindow int     `json:"semantic_window"`
+	EFSearch       int     `json:"ef_search"`
+	BM25K1         float64 `json:"bm25_k1"`
+	BM25B          float64 `json:"bm25_b"`
+	TitleWeight    float64 `json:"title_weight"`
+	TagsWeight     float64 `json:"tags_weight"`
+	ContentWeight  float64 `json:"content_weight"`
 	// The hybrid defaults of the model (search.FusionDefaults).
 	HybridFusion         string  `json:"hybrid_fusion"`
 	HybridSemanticWeight float64 `json:"hybrid_semantic_weight"`

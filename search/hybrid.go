@@ -9,12 +9,14 @@ import (
 )
 
 // hybridSearch answers a ModeHybrid query: both legs run concurrently, each
-// over its best max(offset+limit, candidateWindow) candidates, and are fused
+// over its best max(offset+limit, its window) candidates (Options.KeywordWindow,
+// Options.SemanticWindow), and are fused
 // by q's fusion and semantic weight (a leg of weight 0 is not run). When the
 // embedder is unavailable, the keyword leg alone is fused with weight 1 (so
 // the order is the keyword order) and the Result says Degraded.
 func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
-	n := max(q.Offset+q.Limit, candidateWindow)
+	nKeyword := max(q.Offset+q.Limit, e.opts.KeywordWindow, candidateWindow)
+	nSemantic := max(q.Offset+q.Limit, e.opts.SemanticWindow, candidateWindow)
 	type legResult struct {
 		cands []candidate
 		err   error
@@ -26,13 +28,13 @@ func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
 			keywordDone <- legResult{}
 			return
 		}
-		cands, err := e.keywordLeg(ctx, q, n)
+		cands, err := e.keywordLeg(ctx, q, nKeyword)
 		keywordDone <- legResult{cands, err}
 	}()
 	var semantic []candidate
 	var semErr error
 	if w > 0 {
-		semantic, semErr = e.hybridSemanticLeg(ctx, q, n)
+		semantic, semErr = e.hybridSemanticLeg(ctx, q, nSemantic)
 	}
 	kw := <-keywordDone
 	if kw.err != nil {
@@ -45,7 +47,7 @@ func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
 	res := Result{Fusion: fusion, SemanticWeight: w, Degraded: degraded}
 	if degraded {
 		if w == 1 { // the keyword leg was skipped: run it now
-			if kw.cands, kw.err = e.keywordLeg(ctx, q, n); kw.err != nil {
+			if kw.cands, kw.err = e.keywordLeg(ctx, q, nKeyword); kw.err != nil {
 				return Result{}, kw.err
 			}
 		}

@@ -244,7 +244,7 @@ func runConfig(m embed.Model) bench.RunConfig {
 	o := search.DefaultOptions()
 	fusion, weight := search.FusionDefaults(m.Name)
 	return bench.RunConfig{Model: m.String(), Dims: m.Dims, RRFK: search.RRFK, CandidateWindow: search.CandidateWindow,
-		EFSearch: o.EFSearch, BM25K1: o.K1, BM25B: o.B,
+		KeywordWindow: o.KeywordWindow, SemanticWindow: o.SemanticWindow, EFSearch: o.EFSearch, BM25K1: o.K1, BM25B: o.B,
 		TitleWeight: o.TitleWeight, TagsWeight: o.TagsWeight, ContentWeight: o.ContentWeight,
 		HybridFusion: string(fusion), HybridSemanticWeight: weight,
 		ExactScanMax: o.ExactScanMax, MaxScanTuples: o.MaxScanTuples, Commit: commit(),
