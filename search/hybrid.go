@@ -10,8 +10,8 @@ import (
 
 // hybridSearch answers a ModeHybrid query: both legs run concurrently, each
 // over its best max(offset+limit, its window) candidates (Options.KeywordWindow,
-// Options.SemanticWindow), and are fused
-// by q's fusion and semantic weight (a leg of weight 0 is not run). When the
+// Options.SemanticWindow, never under the contract's candidateWindow), and are
+// fused by q's fusion and semantic weight (a leg of weight 0 is not run). When the
 // embedder is unavailable, the keyword leg alone is fused with weight 1 (so
 // the order is the keyword order) and the Result says Degraded.
 func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
