@@ -53,7 +53,7 @@ func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
 		}
 		w = 0
 	}
-	fused := fuse(kw.cands, semantic, fusion, w)
+	fused := fuse(kw.cands, semantic, fusion, w, e.opts.NormalizeDepth)
 	hits, err := e.fillEntries(ctx, page(fused, q.Offset, q.Limit))
 	setSemPassages(hits, semantic)
 	res.Hits, res.HasMore = hits, len(fused) > q.Offset+q.Limit

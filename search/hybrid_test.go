@@ -3,6 +3,7 @@ package search
 import (
 	"bytes"
 	"errors"
+	"math"
 	"slices"
 	"testing"
 )
@@ -104,7 +105,7 @@ func TestFuse(t *testing.T) {
 	}
 	kw := []candidate{id(1), id(2), id(3)}
 	sem := []candidate{id(3), id(4)}
-	hits := fuse(kw, sem, FusionRRF, 0.5)
+	hits := fuse(kw, sem, FusionRRF, 0.5, 0)
 	var order []byte
 	for _, h := range hits {
 		order = append(order, h.ID[15])
@@ -119,13 +120,16 @@ func TestFuse(t *testing.T) {
 	}
 }
 
+// scoredCandidate is a candidate of entry id …b in feed …1 with score.
+func scoredCandidate(b byte, score float64) candidate {
+	var c candidate
+	c.id[15], c.feedID[0], c.score = b, 1, score
+	return c
+}
+
 func TestFuseWeightsAndRelative(t *testing.T) {
 	t.Parallel()
-	c := func(b byte, score float64) candidate {
-		var c candidate
-		c.id[15], c.feedID[0], c.score = b, 1, score
-		return c
-	}
+	c := scoredCandidate
 	kw := []candidate{c(1, 9), c(2, 5), c(3, 1)}
 	sem := []candidate{c(4, 0.9), c(3, 0.8), c(2, 0.1)}
 	ids := func(hits []Hit) []byte {
@@ -150,13 +154,56 @@ func TestFuseWeightsAndRelative(t *testing.T) {
 		{"relative 0.4", FusionRelative, 0.4, []byte{1, 4, 3, 2}},
 	}
 	for _, tt := range tests {
-		if got := ids(fuse(kw, sem, tt.fusion, tt.w)); !slices.Equal(got, tt.want) {
+		if got := ids(fuse(kw, sem, tt.fusion, tt.w, 0)); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
 		}
 	}
-	hits := fuse(kw, sem, FusionRelative, 0.4)
+	hits := fuse(kw, sem, FusionRelative, 0.4, 0)
 	if h := hits[0]; h.Fused != 0.6 || h.RawScore != 0.6 || h.Keyword.Score != 9 || h.Semantic != nil {
 		t.Errorf("top hit %+v: want fused 0.6, keyword score 9, no semantic leg", h)
+	}
+}
+
+// TestFuseNormalizeDepth: relative fusion normalises over the best
+// normDepth candidates of each leg, deeper ones continue the scale below 0,
+// and an entry missing from a leg scores as that leg's last candidate.
+func TestFuseNormalizeDepth(t *testing.T) {
+	t.Parallel()
+	c := scoredCandidate
+	kw := []candidate{c(1, 9), c(2, 5), c(3, 1)}        // over 9..5: 1, 0, -1
+	sem := []candidate{c(4, 0.9), c(3, 0.8), c(2, 0.1)} // over .9..8: 1, 0, -7
+	hits := fuse(kw, sem, FusionRelative, 0.5, 2)
+	// 1: .5×1 + .5×(-7, semantic's last) = -3; 2: .5×0 + .5×(-7) = -3.5;
+	// 3: .5×(-1) + .5×0 = -0.5; 4: .5×(-1, keyword's last) + .5×1 = 0.
+	want := map[byte]float64{4: 0, 3: -0.5, 1: -3, 2: -3.5}
+	var order []byte
+	for _, h := range hits {
+		order = append(order, h.ID[15])
+		if math.Abs(h.Fused-want[h.ID[15]]) > 1e-9 {
+			t.Errorf("entry %d fused %v, want %v", h.ID[15], h.Fused, want[h.ID[15]])
+		}
+	}
+	if !slices.Equal(order, []byte{4, 3, 1, 2}) {
+		t.Errorf("order %v, want [4 3 1 2]", order)
+	}
+	for w, want := range map[float64][]byte{0: {1, 2, 3}, 1: {4, 3, 2}} {
+		var got []byte
+		for _, h := range fuse(kw, sem, FusionRelative, w, 2) {
+			got = append(got, h.ID[15])
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("weight %v: order %v, want %v", w, got, want)
+		}
+	}
+	// A leg of one candidate (it scores 1): entries it did not return get 0
+	// from it, not 1, so the keyword match stays first.
+	one := fuse([]candidate{c(5, 3)}, sem, FusionRelative, 0.2, 0)
+	if one[0].ID[15] != 5 || one[1].Fused != 0.2 {
+		t.Errorf("single keyword candidate: first %d, second fused %v; want 5, 0.2", one[0].ID[15], one[1].Fused)
+	}
+	// Equal normalising scores: those at the top score 1, deeper ones 0.
+	if got := legContributions([]candidate{c(1, 2), c(2, 2), c(3, 1)}, FusionRelative, 2); !slices.Equal(got, []float64{1, 1, 0}) {
+		t.Errorf("equal top scores: %v, want [1 1 0]", got)
 	}
 }
 

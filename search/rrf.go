@@ -15,8 +15,12 @@ import (
 //   - FusionRRF, weighted Reciprocal Rank Fusion: an entry at 1-based rank r
 //     in a leg adds weight/(rrfK + r) to its fused score;
 //   - FusionRelative, relative-score fusion: each leg's scores are min-max
-//     normalised over its candidates (best 1, worst 0; all 1 when they are
-//     equal) and an entry adds weight × normalised score.
+//     normalised over its best normDepth candidates (best 1, the normDepth-th
+//     0; all 1 when they are equal; 0 means all candidates), deeper
+//     candidates continuing the same scale below 0, and an entry adds
+//     weight × normalised score. An entry a leg did not return scores there
+//     as that leg's last candidate (its true score is at most that one's),
+//     or 0 when that is higher.
 //
 // An entry returned only by a leg of weight 0 is left out, so w = 0 ranks
 // exactly like keyword and w = 1 like semantic. The
@@ -25,12 +29,12 @@ import (
 // total and the same lists always fuse to the same order: pages cut from it
 // never overlap or skip. Each hit records its rank and score in every leg that
 // returned it.
-func fuse(keyword, semantic []candidate, f Fusion, w float64) []Hit {
+func fuse(keyword, semantic []candidate, f Fusion, w float64, normDepth int) []Hit {
 	byID := make(map[uuid.UUID]*Hit, len(keyword)+len(semantic))
 	var order []*Hit
 	weighted := map[uuid.UUID]bool{} // returned by a leg of positive weight
 	add := func(leg []candidate, weight float64, slot func(*Hit) **LegScore) {
-		contrib := legContributions(leg, f)
+		contrib := legContributions(leg, f, normDepth)
 		for i, c := range leg {
 			h, ok := byID[c.id]
 			if !ok {
@@ -45,6 +49,18 @@ func fuse(keyword, semantic []candidate, f Fusion, w float64) []Hit {
 	}
 	add(keyword, 1-w, func(h *Hit) **LegScore { return &h.Keyword })
 	add(semantic, w, func(h *Hit) **LegScore { return &h.Semantic })
+	if f == FusionRelative {
+		noKeyword := (1 - w) * lastContribution(keyword, normDepth)
+		noSemantic := w * lastContribution(semantic, normDepth)
+		for _, h := range order {
+			if h.Keyword == nil {
+				h.Fused += noKeyword
+			}
+			if h.Semantic == nil {
+				h.Fused += noSemantic
+			}
+		}
+	}
 	out := make([]Hit, 0, len(order))
 	for _, h := range order {
 		if weighted[h.ID] {
@@ -75,9 +91,22 @@ func rankOf(l *LegScore) int {
 	return l.Rank
 }
 
+// lastContribution is what an entry missing from leg gets in relative
+// fusion: the contribution of its last candidate, never above 0 (a leg of
+// equal scores gives its candidates 1, and one that returned fewer rows than
+// asked holds every entry that matches at all); 0 for an empty leg.
+func lastContribution(leg []candidate, normDepth int) float64 {
+	if len(leg) == 0 {
+		return 0
+	}
+	c := legContributions(leg, FusionRelative, normDepth)
+	return min(0, c[len(c)-1])
+}
+
 // legContributions is what each candidate of a leg adds to its fused score
-// before the leg's weight: 1/(rrfK + rank), or its min-max normalised score.
-func legContributions(leg []candidate, f Fusion) []float64 {
+// before the leg's weight: 1/(rrfK + rank), or its score min-max normalised
+// over the best normDepth candidates (0: all).
+func legContributions(leg []candidate, f Fusion, normDepth int) []float64 {
 	out := make([]float64, len(leg))
 	if f != FusionRelative {
 		for i := range leg {
@@ -89,13 +118,20 @@ func legContributions(leg []candidate, f Fusion) []float64 {
 		return out
 	}
 	lo, hi := leg[0].score, leg[0].score
-	for _, c := range leg {
+	if normDepth <= 0 || normDepth > len(leg) {
+		normDepth = len(leg)
+	}
+	for _, c := range leg[:normDepth] {
 		lo, hi = min(lo, c.score), max(hi, c.score)
 	}
 	for i, c := range leg {
-		out[i] = 1
-		if hi > lo {
+		switch {
+		case hi > lo:
 			out[i] = (c.score - lo) / (hi - lo)
+		case c.score >= lo:
+			out[i] = 1
+		default: // under equal normalising scores
+			out[i] = 0
 		}
 	}
 	return out
