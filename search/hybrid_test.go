@@ -166,7 +166,8 @@ func TestFuseWeightsAndRelative(t *testing.T) {
 
 // TestFuseNormalizeDepth: relative fusion normalises over the best
 // normDepth candidates of each leg, deeper ones continue the scale below 0,
-// and an entry missing from a leg scores as that leg's last candidate.
+// and an entry missing from a leg scores as that leg's last candidate, at
+// most 0.
 func TestFuseNormalizeDepth(t *testing.T) {
 	t.Parallel()
 	c := scoredCandidate

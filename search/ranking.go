@@ -125,11 +125,11 @@ type Options struct {
 	// still enter the fused list (recall) without stretching the scale of the
 	// top (precision), and an entry a leg did not return scores as that
 	// leg's last candidate, or 0 when that is higher (fuse). 0 normalises
-	// over the whole window. Measured
-	// with kapi bench quality (relative 0.2, PassageMeanWeight 0.1, windows
-	// 200/100; SciFact | Cranfield nDCG@10 / Recall@100): whole window 0.6978
-	// / 0.9126 | 0.3972 / 0.7555, 100 0.7006 / 0.9159 | 0.3977 / 0.7574, 50
-	// (Cranfield) 0.3972 / 0.7565. Unit: candidates. Range: >= 0.
+	// over the whole window. Measured with kapi bench quality (relative 0.2,
+	// PassageMeanWeight 0.1, windows 200/100; SciFact | Cranfield nDCG@10 /
+	// Recall@100): whole window 0.6978 / 0.9126 | 0.3972 / 0.7555, 100 0.7006
+	// / 0.9159 | 0.3977 / 0.7574, 50 (Cranfield) 0.3972 / 0.7565. Unit:
+	// candidates. Range: >= 0.
 	NormalizeDepth int
 
 	// EFSearch is hnsw.ef_search, the size of the HNSW candidate queue: larger

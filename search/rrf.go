@@ -33,7 +33,9 @@ func fuse(keyword, semantic []candidate, f Fusion, w float64, normDepth int) []H
 	byID := make(map[uuid.UUID]*Hit, len(keyword)+len(semantic))
 	var order []*Hit
 	weighted := map[uuid.UUID]bool{} // returned by a leg of positive weight
-	add := func(leg []candidate, weight float64, slot func(*Hit) **LegScore) {
+	// add folds one leg in and returns what an entry it did not return gets
+	// from it (relative fusion).
+	add := func(leg []candidate, weight float64, slot func(*Hit) **LegScore) float64 {
 		contrib := legContributions(leg, f, normDepth)
 		for i, c := range leg {
 			h, ok := byID[c.id]
@@ -46,12 +48,11 @@ func fuse(keyword, semantic []candidate, f Fusion, w float64, normDepth int) []H
 			h.Fused += weight * contrib[i]
 			weighted[c.id] = weighted[c.id] || weight > 0
 		}
+		return weight * missingContribution(contrib)
 	}
-	add(keyword, 1-w, func(h *Hit) **LegScore { return &h.Keyword })
-	add(semantic, w, func(h *Hit) **LegScore { return &h.Semantic })
+	noKeyword := add(keyword, 1-w, func(h *Hit) **LegScore { return &h.Keyword })
+	noSemantic := add(semantic, w, func(h *Hit) **LegScore { return &h.Semantic })
 	if f == FusionRelative {
-		noKeyword := (1 - w) * lastContribution(keyword, normDepth)
-		noSemantic := w * lastContribution(semantic, normDepth)
 		for _, h := range order {
 			if h.Keyword == nil {
 				h.Fused += noKeyword
@@ -91,16 +92,15 @@ func rankOf(l *LegScore) int {
 	return l.Rank
 }
 
-// lastContribution is what an entry missing from leg gets in relative
-// fusion: the contribution of its last candidate, never above 0 (a leg of
+// missingContribution is what an entry missing from a leg of relative
+// contributions contrib gets: the last candidate's, never above 0 (a leg of
 // equal scores gives its candidates 1, and one that returned fewer rows than
 // asked holds every entry that matches at all); 0 for an empty leg.
-func lastContribution(leg []candidate, normDepth int) float64 {
-	if len(leg) == 0 {
+func missingContribution(contrib []float64) float64 {
+	if len(contrib) == 0 {
 		return 0
 	}
-	c := legContributions(leg, FusionRelative, normDepth)
-	return min(0, c[len(c)-1])
+	return min(0, contrib[len(contrib)-1])
 }
 
 // legContributions is what each candidate of a leg adds to its fused score
