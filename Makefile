@@ -8,8 +8,8 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 
 .PHONY: run test build lint check-deps provision model clean bench-check
 
-# BEIR collections for the quality gate; CI has shared/ beside the checkout.
-KAPI_BENCH_DATA ?= ../shared/data/cranfield
+# The quality gate's collection, vendored (bench/testdata/cranfield/README.md).
+KAPI_BENCH_DATA ?= bench/testdata/cranfield
 
 ## run: provision, build, seed the demo (printing a demo key) and start kapi on :8080
 run: provision model build
