@@ -94,7 +94,7 @@ func BulkLoad(ctx context.Context, pool *pgxpool.Pool, eng *search.Engine, feed 
 	for _, sql := range []string{
 		`SET maintenance_work_mem = '2GB'`,
 		`SET max_parallel_maintenance_workers = 2`,
-		`CREATE INDEX passages_embedding_idx ON passages USING hnsw (embedding vector_cosine_ops)`,
+		`CREATE INDEX passages_embedding_idx ON passages USING hnsw (embedding halfvec_cosine_ops)`,
 		`RESET maintenance_work_mem`,
 		`ANALYZE`,
 	} {

@@ -123,13 +123,13 @@ func loadEngine(tb testing.TB, entries []search.NewEntry) (*search.Engine, []sea
 
 // load ingests entries round-robin into feeds, one goroutine per feed. The
 // HNSW index is dropped during the load and built afterwards (as
-// 001_schema.sql defines it): a bulk build is several times faster than
+// 005_passage_lexemes.sql defines it): a bulk build is several times faster than
 // 100,000 incremental inserts.
 func load(tb testing.TB, pool *pgxpool.Pool, eng *search.Engine, feeds []search.Feed, entries []search.NewEntry) {
 	tb.Helper()
 	ctx := context.Background()
 	start := time.Now()
-	if _, err := pool.Exec(ctx, `DROP INDEX entries_embedding_idx`); err != nil {
+	if _, err := pool.Exec(ctx, `DROP INDEX passages_embedding_idx`); err != nil {
 		tb.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -159,8 +159,8 @@ func load(tb testing.TB, pool *pgxpool.Pool, eng *search.Engine, feeds []search.
 	for _, sql := range []string{
 		`SET maintenance_work_mem = '2GB'`,
 		`SET max_parallel_maintenance_workers = 2`,
-		`CREATE INDEX entries_embedding_idx ON entries USING hnsw (embedding vector_cosine_ops)`,
-		`VACUUM ANALYZE entries`,
+		`CREATE INDEX passages_embedding_idx ON passages USING hnsw (embedding halfvec_cosine_ops)`,
+		`VACUUM ANALYZE`,
 	} {
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			tb.Fatalf("%s: %v", sql, err)

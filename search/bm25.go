@@ -54,9 +54,9 @@ func (o Options) bm25Term(idf, avgLen float64, packed int64) float64 {
 }
 
 // scoreBM25 reads the statistics and postings of kq's lexemes and returns the
-// score of every entry version that has one, unordered. Entries outside a
-// phrase restriction are left out.
-func (e *Engine) scoreBM25(ctx context.Context, q Query, kq keywordQuery) ([]docScore, error) {
+// score of every entry version that has one, unordered, with the statistics.
+// Entries outside a phrase restriction are left out.
+func (e *Engine) scoreBM25(ctx context.Context, q Query, kq keywordQuery) ([]docScore, collectionStats, error) {
 	feeds := feedIDs(q.Feeds)
 	batch := &pgx.Batch{}
 	batch.Queue(keywordStatsSQL, feeds)
@@ -69,18 +69,27 @@ func (e *Engine) scoreBM25(ctx context.Context, q Query, kq keywordQuery) ([]doc
 	defer br.Close()
 	stats, err := readStats(br)
 	if err != nil {
-		return nil, fmt.Errorf("keyword search: statistics: %w", err)
+		return nil, stats, fmt.Errorf("keyword search: statistics: %w", err)
 	}
 	scores, err := e.sumPostings(br, stats)
 	if err != nil {
-		return nil, fmt.Errorf("keyword search: postings: %w", err)
+		return nil, stats, fmt.Errorf("keyword search: postings: %w", err)
 	}
 	if kq.required {
 		if scores, err = keepRequired(br, scores); err != nil {
-			return nil, fmt.Errorf("keyword search: phrases: %w", err)
+			return nil, stats, fmt.Errorf("keyword search: phrases: %w", err)
 		}
 	}
-	return scores, br.Close()
+	return scores, stats, br.Close()
+}
+
+// idfs is the IDF of each of kq's lexemes under stats.
+func (kq keywordQuery) idfs(stats collectionStats) map[string]float64 {
+	out := make(map[string]float64, len(kq.pairLexemes))
+	for _, l := range kq.pairLexemes {
+		out[l] = stats.idf(l)
+	}
+	return out
 }
 
 // readStats reads the results of keywordStatsSQL and keywordDFSQL.

@@ -127,7 +127,7 @@ func (e *Engine) KeywordTop(ctx context.Context, q Query, n int) ([]int64, []flo
 	if err != nil || len(kq.pairLexemes) == 0 {
 		return nil, nil, err
 	}
-	scores, err := e.scoreBM25(ctx, q, kq)
+	scores, _, err := e.scoreBM25(ctx, q, kq)
 	if err != nil {
 		return nil, nil, err
 	}

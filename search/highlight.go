@@ -65,39 +65,38 @@ func (e *Engine) lexemeWeights(ctx context.Context, q Query) (map[string]float64
 // passage and marks the query's terms in it. The pick: the passage the
 // semantic leg scored ($8, $9: entry ids and ordinals, given only for hits the
 // semantic leg ranked at least as high as the keyword leg), else the passage
-// whose lexemes match the query lexemes ($6) of the largest total weight ($7),
-// then the first. Only the picked passages go through ts_headline (the costly
-// part: HighlightAll keeps the text whole).
+// whose stored lexemes (005_passage_lexemes.sql) match query lexemes ($6) of
+// the largest total weight ($7), then the first. Only the picked passages go
+// through ts_headline (HighlightAll keeps the text whole).
 const headlinesSQL = `
 WITH q AS MATERIALIZED (
     SELECT lang, replace(plainto_tsquery(lang::regconfig, $4)::text, ' & ', ' | ')::tsquery AS query
     FROM unnest($5::text[]) AS lang
 ),
-t AS (
-    SELECT p.entry_id, p.ordinal, p.start_char, e.language, q.query,
-           translate(substr(e.content, p.start_char + 1, p.end_char - p.start_char),
-                     E'\x01\x02', '  ') AS body
+best AS (
+    SELECT DISTINCT ON (p.entry_id) p.entry_id, p.start_char, p.end_char, e.language, e.content, q.query
     FROM passages p
     JOIN entries e ON e.feed_id = p.feed_id AND e.id = p.entry_id
     JOIN q ON q.lang = e.language
+    LEFT JOIN unnest($8::uuid[], $9::int[]) AS s (entry_id, ordinal) ON s.entry_id = p.entry_id
     WHERE p.feed_id = ANY($1) AND e.feed_id = ANY($1)
       AND p.entry_id = ANY($2) AND e.id = ANY($2) AND p.model = $3
-),
-best AS (
-    SELECT DISTINCT ON (t.entry_id) t.*
-    FROM t
-    LEFT JOIN unnest($8::uuid[], $9::int[]) AS s (entry_id, ordinal) ON s.entry_id = t.entry_id
-    ORDER BY t.entry_id, (s.ordinal = t.ordinal) IS TRUE DESC,
+    ORDER BY p.entry_id, (s.ordinal = p.ordinal) IS TRUE DESC,
              (SELECT coalesce(sum(w.weight), 0)
               FROM unnest($6::text[], $7::float8[]) AS w (lexeme, weight)
-              WHERE w.lexeme = ANY (tsvector_to_array(to_tsvector(t.language::regconfig, t.body)))) DESC,
-             t.ordinal
+              WHERE w.lexeme = ANY (p.lexemes)) DESC,
+             p.ordinal
+),
+bodies AS (
+    SELECT entry_id, start_char, language, query,
+           translate(substr(content, start_char + 1, end_char - start_char), E'\x01\x02', '  ') AS body
+    FROM best
 )
 SELECT entry_id, start_char, body,
        CASE WHEN numnode(query) = 0 THEN body
             ELSE ts_headline(language::regconfig, body, query,
                              'HighlightAll=true, StartSel=' || E'\x01' || ', StopSel=' || E'\x02') END
-FROM best`
+FROM bodies`
 
 // markedPassage is the highlight passage of a page entry with its matches.
 type markedPassage struct {
@@ -106,15 +105,19 @@ type markedPassage struct {
 }
 
 // highlight sets the Highlight of each hit, from the passages of the page's
-// entries: two statements for the whole page, never per candidate. A hit
-// whose entry has no passages of the active model gets none.
-func (e *Engine) highlight(ctx context.Context, q Query, hits []Hit) error {
+// entries: one statement for the whole page, never per candidate. weights are
+// the query lexemes' IDFs from the keyword leg; when it did not run and a hit
+// needs a keyword pick, they are read first. A hit whose entry has no
+// passages of the active model gets none.
+func (e *Engine) highlight(ctx context.Context, q Query, hits []Hit, weights map[string]float64) error {
 	if len(hits) == 0 {
 		return nil
 	}
-	weights, err := e.lexemeWeights(ctx, q)
-	if err != nil {
-		return err
+	if semIDs, _ := semanticPicks(hits); weights == nil && len(semIDs) < len(hits) {
+		var err error
+		if weights, err = e.lexemeWeights(ctx, q); err != nil {
+			return err
+		}
 	}
 	byEntry, err := e.markedPassages(ctx, q, hits, weights)
 	if err != nil {

@@ -19,6 +19,7 @@ func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
 	nSemantic := max(q.Offset+q.Limit, e.opts.SemanticWindow, candidateWindow)
 	type legResult struct {
 		cands []candidate
+		idf   map[string]float64
 		err   error
 	}
 	fusion, w := e.fusionOf(q)
@@ -28,8 +29,8 @@ func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
 			keywordDone <- legResult{}
 			return
 		}
-		cands, err := e.keywordLeg(ctx, q, nKeyword)
-		keywordDone <- legResult{cands, err}
+		cands, idf, err := e.keywordLeg(ctx, q, nKeyword)
+		keywordDone <- legResult{cands, idf, err}
 	}()
 	var semantic []candidate
 	var semErr error
@@ -44,10 +45,10 @@ func (e *Engine) hybridSearch(ctx context.Context, q Query) (Result, error) {
 	if semErr != nil && !degraded {
 		return Result{}, semErr
 	}
-	res := Result{Fusion: fusion, SemanticWeight: w, Degraded: degraded}
+	res := Result{Fusion: fusion, SemanticWeight: w, Degraded: degraded, idf: kw.idf}
 	if degraded {
 		if w == 1 { // the keyword leg was skipped: run it now
-			if kw.cands, kw.err = e.keywordLeg(ctx, q, nKeyword); kw.err != nil {
+			if kw.cands, kw.idf, kw.err = e.keywordLeg(ctx, q, nKeyword); kw.err != nil {
 				return Result{}, kw.err
 			}
 		}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/pgvector/pgvector-go"
 
 	"github.com/kapi-project/kapi/embed"
 )
@@ -152,13 +151,13 @@ func (e *Engine) embedChanged(ctx context.Context, feedID uuid.UUID, model strin
 // in ON CONFLICT … SET.
 const upsertSQL = `
 INSERT INTO entries AS e (feed_id, language, external_id, title, content, category, tags,
-                          confidence, source_url, metadata, embedding, embedding_model, doc_no)
+                          confidence, source_url, metadata, embedding_model, doc_no)
 SELECT $1, $2, x.external_id, x.title, x.content, x.category,
        ARRAY(SELECT jsonb_array_elements_text(x.tags)), x.confidence,
-       nullif(x.source_url, ''), x.metadata, x.embedding, $3, x.doc_no
+       nullif(x.source_url, ''), x.metadata, $3, x.doc_no
 FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::real[],
-            $10::text[], $11::jsonb[], $12::vector[], $13::bigint[])
-     AS x (external_id, title, content, category, tags, confidence, source_url, metadata, embedding, doc_no)
+            $10::text[], $11::jsonb[], $12::bigint[])
+     AS x (external_id, title, content, category, tags, confidence, source_url, metadata, doc_no)
 ON CONFLICT (feed_id, external_id) DO UPDATE SET
     doc_no = CASE WHEN (e.language, e.title, e.tags, e.content)
                        IS NOT DISTINCT FROM (excluded.language, excluded.title, excluded.tags, excluded.content)
@@ -166,7 +165,7 @@ ON CONFLICT (feed_id, external_id) DO UPDATE SET
     language = excluded.language, title = excluded.title, content = excluded.content,
     category = excluded.category, tags = excluded.tags, confidence = excluded.confidence,
     source_url = excluded.source_url, metadata = excluded.metadata,
-    embedding = excluded.embedding, embedding_model = excluded.embedding_model,
+    embedding_model = excluded.embedding_model,
     updated_at = now()
 RETURNING e.id, e.external_id, (e.xmax = 0) AS inserted`
 
@@ -175,12 +174,6 @@ const docNosSQL = `SELECT array_agg(nextval('entries_doc_no_seq')) FROM generate
 
 func (e *Engine) upsert(ctx context.Context, feed Feed, entries []validEntry, idx []int,
 	passages [][]passage, model string, results []IngestResult) error {
-	// entries.embedding keeps the first passage's vector (unindexed; search
-	// reads passages).
-	vectors := make([]pgvector.Vector, len(passages))
-	for j, ps := range passages {
-		vectors[j] = ps[0].vec
-	}
 	// Tag lists are ragged (Postgres has no ragged arrays) and metadata is an object,
 	// so both travel as JSON text.
 	cols := struct {
@@ -209,7 +202,7 @@ func (e *Engine) upsert(ctx context.Context, feed Feed, entries []validEntry, id
 		}
 		rows, err := tx.Query(ctx, upsertSQL, feed.ID, feed.Language, model,
 			cols.ext, cols.title, cols.content, cols.category, cols.tags, cols.conf,
-			cols.url, cols.meta, vectors, docNos)
+			cols.url, cols.meta, docNos)
 		if err != nil {
 			return fmt.Errorf("store entries: %w", err)
 		}

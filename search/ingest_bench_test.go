@@ -26,7 +26,7 @@ func benchmarkIngest(b *testing.B, hnsw bool) {
 	ctx := context.Background()
 	feed := newFeed(b, pool, "bench-ingest", "english")
 	if !hnsw {
-		if _, err := pool.Exec(ctx, `DROP INDEX entries_embedding_idx`); err != nil {
+		if _, err := pool.Exec(ctx, `DROP INDEX passages_embedding_idx`); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -83,17 +83,20 @@ type keywordQuery struct {
 	required       bool // some language's filter holds a phrase
 }
 
-// keywordLeg returns the best n keyword candidates for q, best first.
-func (e *Engine) keywordLeg(ctx context.Context, q Query, n int) ([]candidate, error) {
+// keywordLeg returns the best n keyword candidates for q, best first, and the
+// IDF of each of the question's lexemes over the feeds searched (which weighs
+// them when a highlight picks a passage).
+func (e *Engine) keywordLeg(ctx context.Context, q Query, n int) ([]candidate, map[string]float64, error) {
 	kq, err := e.prepareKeyword(ctx, q)
 	if err != nil || len(kq.pairLexemes) == 0 {
-		return nil, err
+		return nil, map[string]float64{}, err
 	}
-	scores, err := e.scoreBM25(ctx, q, kq)
+	scores, stats, err := e.scoreBM25(ctx, q, kq)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return e.liveBest(ctx, q, kq, scores, n)
+	cands, err := e.liveBest(ctx, q, kq, scores, n)
+	return cands, kq.idfs(stats), err
 }
 
 // prepareKeyword parses q.Text and has Postgres turn it into the lexemes and
@@ -177,11 +180,13 @@ func (e *Engine) liveEntries(ctx context.Context, f filter, kq keywordQuery, doc
 
 // keywordSearch answers a ModeKeyword query.
 func (e *Engine) keywordSearch(ctx context.Context, q Query) (Result, error) {
-	cands, err := e.keywordLeg(ctx, q, q.Offset+q.Limit+1) // one more: HasMore
+	cands, idf, err := e.keywordLeg(ctx, q, q.Offset+q.Limit+1) // one more: HasMore
 	if err != nil {
 		return Result{}, err
 	}
-	return e.singleLeg(ctx, q, cands, func(h *Hit, l *LegScore) { h.Keyword = l })
+	res, err := e.singleLeg(ctx, q, cands, func(h *Hit, l *LegScore) { h.Keyword = l })
+	res.idf = idf
+	return res, err
 }
 
 // singleLeg answers a one-leg query from its candidates (fetched one past the

@@ -26,7 +26,7 @@ type window struct{ start, end int }
 type passage struct {
 	ordinal int // 1-based
 	window
-	vec pgvector.Vector
+	vec pgvector.HalfVector
 }
 
 // tokenCounter is what the splitter needs of a model: the number of tokens a
@@ -153,7 +153,7 @@ func passageDoc(title, content string, w window) embed.Document {
 
 // reusable maps the document of an entry's stored passage to its vector, so an
 // update embeds only the passages whose text changed.
-type reusable map[embed.Document]pgvector.Vector
+type reusable map[embed.Document]pgvector.HalfVector
 
 // embedPassages splits each entry into windows and embeds them, reusing the
 // vector of any identical stored passage. It returns the passages of
@@ -189,7 +189,7 @@ func (e *Engine) embedPassages(ctx context.Context, docs []embed.Document, reuse
 		if len(v) > embed.StorageDims {
 			return nil, fmt.Errorf("embed passages: %d dimensions, at most %d stored", len(v), embed.StorageDims)
 		}
-		out[at[j][0]][at[j][1]].vec = pgvector.NewVector(embed.Pad(v))
+		out[at[j][0]][at[j][1]].vec = pgvector.NewHalfVector(embed.Pad(v))
 	}
 	return out, nil
 }
@@ -219,7 +219,7 @@ func (e *Engine) storedPassages(ctx context.Context, feedID uuid.UUID, model str
 	for rows.Next() {
 		var id uuid.UUID
 		var w window
-		var v pgvector.Vector
+		var v pgvector.HalfVector
 		if err := rows.Scan(&id, &w.start, &w.end, &v); err != nil {
 			return nil, fmt.Errorf("read stored passages: %w", err)
 		}
@@ -231,11 +231,16 @@ func (e *Engine) storedPassages(ctx context.Context, feedID uuid.UUID, model str
 
 const deletePassagesSQL = `DELETE FROM passages WHERE feed_id = $1 AND entry_id = ANY($2)`
 
+// insertPassagesSQL writes passages with their lexemes, read from the
+// entries they belong to (written earlier in the same transaction).
 const insertPassagesSQL = `
-INSERT INTO passages (feed_id, entry_id, ordinal, start_char, end_char, embedding, model)
-SELECT $1, x.entry_id, x.ordinal, x.start_char, x.end_char, x.embedding, $2
-FROM unnest($3::uuid[], $4::int[], $5::int[], $6::int[], $7::vector[])
-     AS x (entry_id, ordinal, start_char, end_char, embedding)`
+INSERT INTO passages (feed_id, entry_id, ordinal, start_char, end_char, embedding, model, lexemes)
+SELECT $1, x.entry_id, x.ordinal, x.start_char, x.end_char, x.embedding, $2,
+       tsvector_to_array(to_tsvector(e.language::regconfig,
+                                     substr(e.content, x.start_char + 1, x.end_char - x.start_char)))
+FROM unnest($3::uuid[], $4::int[], $5::int[], $6::int[], $7::halfvec[])
+     AS x (entry_id, ordinal, start_char, end_char, embedding)
+JOIN entries e ON e.feed_id = $1 AND e.id = x.entry_id`
 
 // writePassages replaces the passages of the entries ids (in tx, so entries
 // and passages change together) with ps, ps[i] belonging to ids[i].
@@ -246,7 +251,7 @@ func writePassages(ctx context.Context, tx pgx.Tx, feedID uuid.UUID, model strin
 	var cols struct {
 		entry          []uuid.UUID
 		ord, from, end []int32
-		vec            []pgvector.Vector
+		vec            []pgvector.HalfVector
 	}
 	for i, id := range ids {
 		for _, p := range ps[i] {

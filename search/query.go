@@ -81,6 +81,8 @@ type Result struct {
 	// Hybrid only: the fusion and semantic weight the search used.
 	Fusion         Fusion
 	SemanticWeight float64
+
+	idf map[string]float64 // the keyword leg's IDF per query lexeme; nil when it did not run
 }
 
 // Search runs q and returns the page of hits q.Offset..q.Offset+q.Limit.
@@ -106,7 +108,7 @@ func (e *Engine) Search(ctx context.Context, q Query) (Result, error) {
 		res, err = e.keywordSearch(ctx, q)
 	}
 	if err == nil && q.Highlight {
-		err = e.highlight(ctx, q, res.Hits)
+		err = e.highlight(ctx, q, res.Hits, res.idf)
 	}
 	return res, err
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/pgvector/pgvector-go"
 
 	"github.com/kapi-project/kapi/embed"
 )
@@ -49,9 +48,7 @@ WHERE feed_id = $1 AND embedding_model IS DISTINCT FROM $2
 ORDER BY id LIMIT $3`
 
 const setEmbeddingSQL = `
-UPDATE entries e SET embedding = x.embedding, embedding_model = $2
-FROM unnest($3::uuid[], $4::vector[]) AS x (id, embedding)
-WHERE e.feed_id = $1 AND e.id = x.id`
+UPDATE entries SET embedding_model = $2 WHERE feed_id = $1 AND id = ANY($3)`
 
 // Reembed recomputes, batch by batch, the passages (see passages.go) of feed's
 // entries that the active embedder did not make, or that predate passages,
@@ -71,12 +68,8 @@ func (e *Engine) Reembed(ctx context.Context, feed Feed, batch int, progress fun
 		if err != nil {
 			return done, err
 		}
-		first := make([]pgvector.Vector, len(passages))
-		for i, ps := range passages {
-			first[i] = ps[0].vec
-		}
 		err = pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, setEmbeddingSQL, feed.ID, model, ids, first); err != nil {
+			if _, err := tx.Exec(ctx, setEmbeddingSQL, feed.ID, model, ids); err != nil {
 				return fmt.Errorf("store vectors: %w", err)
 			}
 			return writePassages(ctx, tx, feed.ID, model, ids, passages)
