@@ -194,7 +194,7 @@ func (l *loadRun) loadFeed(ctx context.Context, catalog *feeds.Catalog, scratch 
 		}
 	}
 	if scratch {
-		err = bench.BulkLoad(ctx, l.pool, eng, sf, entries, progress)
+		err = bench.BulkLoad(ctx, eng, sf, entries, progress)
 	} else {
 		_, err = bench.Ingest(ctx, eng, sf, replicaDocs(entries), progress)
 	}

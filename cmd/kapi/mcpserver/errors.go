@@ -66,7 +66,7 @@ func toToolError(err error, termsURL string) *toolError {
 	var te *toolError
 	var scopeErr *auth.ScopeError
 	var limitErr *auth.LimitError
-	var feedErr *feeds.ScopeError
+	var feedErr *feeds.SelectionError
 	switch {
 	case errors.As(err, &te):
 		return te

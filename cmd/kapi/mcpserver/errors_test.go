@@ -42,7 +42,7 @@ func TestTypedErrors(t *testing.T) {
 		{"month", &auth.LimitError{Kind: auth.LimitMonth, RetryAfter: time.Hour}, wire.CodeRateLimitExceeded,
 			"map[limit:month retry_after_seconds:3600]"},
 		{"terms", auth.ErrTermsNotAccepted, wire.CodeLegalReviewRequired, "map[accept_url:/signup/legal]"},
-		{"feed scope", &feeds.ScopeError{Err: feeds.ErrNotSubscribed, Message: "not subscribed"}, wire.CodeFeedNotSubscribed,
+		{"feed scope", &feeds.SelectionError{Err: feeds.ErrNotSubscribed, Message: "not subscribed"}, wire.CodeFeedNotSubscribed,
 			"map[list_feeds:the list_feeds tool]"},
 		{"tool error", invalid("limit", "too big"), wire.CodeValidation, "map[field:limit]"},
 		{"unknown", errors.New("connection reset"), wire.CodeInternal, "map[]"},

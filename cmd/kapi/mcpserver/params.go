@@ -34,12 +34,12 @@ const (
 )
 
 // resolveFeeds applies the REST feed rules to the feed argument.
-// Errors: a *feeds.ScopeError, or INVALID_FEED for an over-long value.
+// Errors: a *feeds.SelectionError, or INVALID_FEED for an over-long value.
 func (s *server) resolveFeeds(ctx context.Context, p auth.Principal, feed string, kind scopeKind) (feeds.Resolution, error) {
 	if len(feed) > maxParamLength {
 		return feeds.Resolution{}, newError(wire.CodeInvalidFeed, "", map[string]any{"field": "feed"})
 	}
-	return s.catalog.Resolve(ctx, p.AccountID, feeds.Scope{
+	return s.catalog.Resolve(ctx, p.AccountID, feeds.Selection{
 		Value: feed, AllowAll: kind == scopeSearch, AutoSelect: kind != scopeSingle})
 }
 

@@ -98,7 +98,7 @@ func feedError(err error) error {
 	var fe *feeds.FieldError
 	switch {
 	case errors.As(err, &fe):
-		return validationError(fe.Field, fe.Message, nil)
+		return validationError(fe.Field, fe.Field+" "+fe.Problem, nil)
 	case errors.Is(err, feeds.ErrDuplicate):
 		return validationError("slug", "That slug is taken.", nil)
 	case errors.Is(err, feeds.ErrNotFound):

@@ -46,7 +46,7 @@ func (s *Server) resolveFeeds(c *gin.Context, kind scopeKind) ([]feeds.Feed, err
 	if len(value) > maxParamLength {
 		return nil, apiError(wire.CodeInvalidFeed, "", feedsHint())
 	}
-	res, err := s.catalog.Resolve(c.Request.Context(), principal(c).AccountID, feeds.Scope{
+	res, err := s.catalog.Resolve(c.Request.Context(), principal(c).AccountID, feeds.Selection{
 		Value: value, AllowAll: kind == scopeSearch, AutoSelect: kind != scopeSingle,
 	})
 	if err != nil {
@@ -72,12 +72,12 @@ func feedsHint() map[string]any {
 // scopeError turns a feed resolution failure into its API error, keeping the
 // resolver's words.
 func scopeError(err error) error {
-	var se *feeds.ScopeError
+	var se *feeds.SelectionError
 	if !errors.As(err, &se) {
 		return err
 	}
 	switch {
-	case errors.Is(err, feeds.ErrInvalidScope):
+	case errors.Is(err, feeds.ErrInvalidSelection):
 		return apiError(wire.CodeInvalidFeed, se.Message, feedsHint())
 	case errors.Is(err, feeds.ErrNotFound):
 		return apiError(wire.CodeNotFound, "No such feed.", feedsHint())

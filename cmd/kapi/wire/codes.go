@@ -99,7 +99,7 @@ var domainErrors = []struct {
 	{search.ErrInvalid, CodeValidation},
 	{search.ErrMalformed, CodeValidation},
 	{search.ErrNotFound, CodeNotFound},
-	{feeds.ErrInvalidScope, CodeInvalidFeed},
+	{feeds.ErrInvalidSelection, CodeInvalidFeed},
 	{feeds.ErrNotFound, CodeNotFound},
 	{feeds.ErrNotSubscribed, CodeFeedNotSubscribed},
 	{feeds.ErrUnavailable, CodeFeedUnavailable},
