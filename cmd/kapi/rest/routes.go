@@ -2,15 +2,21 @@ package rest
 
 import "github.com/gin-gonic/gin"
 
+// mcpPath is where agents reach the MCP server (API.md §9).
+const mcpPath = "/api/mcp"
+
 // routes registers every route of the API. It is the one list of what kapi
 // serves: read it to learn the surface. Each authenticated route names its scope
 // and how it is admitted (see authed): counted routes use a unit of the monthly
 // quota when they succeed (API.md §4), accountChecked ones are refused to
 // accounts whose subscription is inactive or whose terms are not accepted.
+// Request bodies are limited under /api/v1 (bodyLimit); the MCP handler limits
+// its own and admits each tool call as its tool needs.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/health", s.handle(s.health))
+	r.Any(mcpPath, s.authenticated(), s.mcpHandler())
 
-	v1 := r.Group("/api/v1")
+	v1 := r.Group("/api/v1", s.bodyLimit(maxBodyBytes, map[string]int64{"/api/v1/feeds/:feed/entries": maxBatchBytes}))
 	v1.GET("/health", s.handle(s.health))
 	v1.GET("/stats", s.handle(s.stats))
 	v1.GET("/openapi.json", s.handle(s.openapi))
