@@ -344,3 +344,44 @@ func TestAccessLogOmitsQueryAndHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestMCPMounted: /api/mcp passes through the same middleware as every route
+// (request id, deadline, recovery) and the key check, and the MCP handler
+// finds the caller and the request id in the request's context.
+func TestMCPMounted(t *testing.T) {
+	t.Parallel()
+	as := newAuthServer(t, authOptions{})
+	acct := as.NewAccount(t, auth.TierStarter, auth.AccountUpdate{})
+	key := as.NewKey(t, auth.KeySpec{AccountID: acct}).Secret
+	mcp := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("panic") != "" {
+			panic("in the MCP handler")
+		}
+		p, _ := api.PrincipalFrom(r.Context())
+		_, hasDeadline := r.Context().Deadline()
+		fmt.Fprintf(w, "%s %s %v", p.AccountID, api.RequestIDFrom(r.Context()), hasDeadline)
+	})
+	s := New(Deps{API: as.API, MCP: mcp, DB: as.DB, Logger: slog.New(slog.NewJSONHandler(as.logs, nil))})
+	serve := func(path string, headers map[string]string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{}`))
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec
+	}
+	rec := serve("/api/mcp", map[string]string{"Authorization": "Bearer " + key, "X-Request-Id": "client-req-0001"})
+	if want := acct.String() + " client-req-0001 true"; rec.Code != http.StatusOK || rec.Body.String() != want {
+		t.Errorf("with a key: got %d %q, want 200 %q", rec.Code, rec.Body, want)
+	}
+	if rec = serve("/api/mcp", nil); rec.Code != http.StatusUnauthorized || !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer") {
+		t.Errorf("without a key: got %d %s, want 401 with a challenge", rec.Code, rec.Header())
+	}
+	if rec = serve("/api/mcp?panic=1", map[string]string{"Authorization": "Bearer " + key}); rec.Code != http.StatusInternalServerError {
+		t.Errorf("a panic: got %d, want 500", rec.Code)
+	}
+	if !strings.Contains(as.logs.String(), `"route":"/api/mcp"`) {
+		t.Errorf("no access log line for /api/mcp:\n%s", as.logs)
+	}
+}
