@@ -32,10 +32,14 @@ func (s *Service) ListFeeds(ctx context.Context, p auth.Principal, limit, offset
 	return page, nil
 }
 
-// NewFeedArgs are the arguments of a feed to create.
+// NewFeedArgs are the arguments of a feed to create (REST's body).
 type NewFeedArgs struct {
-	Slug, Name, Description, LicensorName, Language string
-	IsPaid                                          bool
+	Slug         string `json:"slug"`
+	Name         string `json:"name"`
+	Description  string `json:"description"`
+	LicensorName string `json:"licensor_name"`
+	Language     string `json:"language"`
+	IsPaid       bool   `json:"is_paid"`
 }
 
 // CreateFeed creates a published feed owned by p's account and subscribes the
@@ -67,17 +71,17 @@ func (s *Service) CreateFeed(ctx context.Context, p auth.Principal, a NewFeedArg
 // again is a no-op. Errors: a *feeds.FieldError for an empty ref,
 // feeds.ErrNotFound, feeds.ErrUnavailable.
 func (s *Service) Subscribe(ctx context.Context, p auth.Principal, ref string) (Feed, error) {
-	sub, f, err := s.catalog.Subscribe(ctx, p.AccountID, ref)
-	if err != nil {
-		return Feed{}, err
-	}
-	return newFeed(f, nil, &sub), nil
+	return subscription(s.catalog.Subscribe(ctx, p.AccountID, ref))
 }
 
 // Unsubscribe cancels p's subscription to feed ref. Errors:
 // feeds.ErrNotFound, feeds.ErrNotSubscribed.
 func (s *Service) Unsubscribe(ctx context.Context, p auth.Principal, ref string) (Feed, error) {
-	sub, f, err := s.catalog.Unsubscribe(ctx, p.AccountID, ref)
+	return subscription(s.catalog.Unsubscribe(ctx, p.AccountID, ref))
+}
+
+// subscription renders a feed with the account's subscription to it.
+func subscription(sub feeds.Subscription, f feeds.Feed, err error) (Feed, error) {
 	if err != nil {
 		return Feed{}, err
 	}

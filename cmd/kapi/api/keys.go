@@ -48,13 +48,14 @@ func (s *Service) ListKeys(ctx context.Context, p auth.Principal) ([]Key, error)
 	return out, nil
 }
 
-// KeyArgs are the arguments of a key to create; every one is optional.
+// KeyArgs are the arguments of a key to create (REST's body); every one is
+// optional.
 type KeyArgs struct {
-	Name              string
-	Env               string
-	Scopes            []string
-	AllowedCategories []string
-	ExpiresAt         *time.Time
+	Name              string     `json:"name"`
+	Env               string     `json:"env"`
+	Scopes            []string   `json:"scopes"`
+	AllowedCategories []string   `json:"allowed_categories"`
+	ExpiresAt         *time.Time `json:"expires_at"`
 }
 
 // CreateKey creates a key for p's account that can do no more than p's key
@@ -62,6 +63,11 @@ type KeyArgs struct {
 func (s *Service) CreateKey(ctx context.Context, p auth.Principal, a KeyArgs) (Key, error) {
 	created, err := s.keys.CreateFor(ctx, p, auth.KeySpec{Name: a.Name, Env: auth.Env(a.Env), Scopes: a.Scopes,
 		AllowedCategories: a.AllowedCategories, ExpiresAt: a.ExpiresAt})
+	return withSecret(created, err)
+}
+
+// withSecret renders a key just made, with its full key, shown this once.
+func withSecret(created auth.NewKey, err error) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
@@ -92,13 +98,7 @@ func (s *Service) RotateKey(ctx context.Context, p auth.Principal, id, grace str
 	if err != nil {
 		return Key{}, err
 	}
-	created, err := s.keys.RotateFor(ctx, p, keyID, parseGrace(grace))
-	if err != nil {
-		return Key{}, err
-	}
-	k := NewKey(created.Key)
-	k.Key = created.Secret
-	return k, nil
+	return withSecret(s.keys.RotateFor(ctx, p, keyID, parseGrace(grace)))
 }
 
 // parseGrace reads a Go duration; "" is none, and a bad one is outside every

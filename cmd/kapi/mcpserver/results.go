@@ -12,13 +12,11 @@ import (
 	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
-// surface is how tools word what the request layer's errors point at.
-var surface = api.Surface{
-	Operation: "tool",
-	ListFeeds: "the list_feeds tool",
-	RetryHint: "retry_after_seconds",
-	Params:    map[string]string{"body": "arguments"},
-}
+// surface is how tools word what the request layer's errors point at: a
+// tool needs a scope, list_feeds lists the feeds, details.retry_after_seconds
+// says when to retry, and a tool's input is its arguments.
+var surface = api.Surface{Operation: "tool", ListFeeds: "the list_feeds tool",
+	RetryHint: "retry_after_seconds", Params: map[string]string{"body": "arguments"}}
 
 // toolMeta is the meta of every tool result, as REST's meta block and
 // rate-limit headers say it: the request id, the usage counters and the

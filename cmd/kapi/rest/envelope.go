@@ -66,13 +66,11 @@ type reply struct {
 	degraded bool
 }
 
-// surface is how REST words what the request layer's errors point at.
-var surface = api.Surface{
-	Operation: "endpoint",
-	ListFeeds: "GET /api/v1/feeds",
-	RetryHint: "the Retry-After delay",
-	Params:    map[string]string{"query": "q"},
-}
+// surface is how REST words what the request layer's errors point at: an
+// endpoint needs a scope, GET /api/v1/feeds lists the feeds, Retry-After says
+// when to retry, and the search query is q.
+var surface = api.Surface{Operation: "endpoint", ListFeeds: "GET /api/v1/feeds",
+	RetryHint: "the Retry-After delay", Params: map[string]string{"query": "q"}}
 
 // metaOf is the request's meta block; Degraded is the handler's to set.
 func metaOf(c *gin.Context) meta {

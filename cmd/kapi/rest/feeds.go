@@ -1,10 +1,12 @@
 package rest
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kapi-project/kapi/auth"
 	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
@@ -20,23 +22,14 @@ func (s *Server) listFeeds(c *gin.Context) error {
 	return nil
 }
 
-type createFeedRequest struct {
-	Slug         string `json:"slug"`
-	Name         string `json:"name"`
-	Description  string `json:"description"`
-	LicensorName string `json:"licensor_name"`
-	Language     string `json:"language"`
-	IsPaid       bool   `json:"is_paid"`
-}
-
 // createFeed answers POST /api/v1/feeds: a published feed owned by the caller's
 // account, which is subscribed to it.
 func (s *Server) createFeed(c *gin.Context) error {
-	var req createFeedRequest
-	if err := bindJSON(c, &req); err != nil {
+	var args api.NewFeedArgs
+	if err := bindJSON(c, &args); err != nil {
 		return err
 	}
-	f, err := s.api.CreateFeed(c.Request.Context(), principal(c), api.NewFeedArgs(req))
+	f, err := s.api.CreateFeed(c.Request.Context(), principal(c), args)
 	if err != nil {
 		return err
 	}
@@ -44,22 +37,16 @@ func (s *Server) createFeed(c *gin.Context) error {
 	return nil
 }
 
-// subscribe answers POST /api/v1/subscriptions/{feed}.
-func (s *Server) subscribe(c *gin.Context) error {
-	f, err := s.api.Subscribe(c.Request.Context(), principal(c), c.Param("feed"))
-	if err != nil {
-		return err
+// subscription answers POST /api/v1/subscriptions/{feed} with
+// api.Service.Subscribe and DELETE with Unsubscribe: the feed with the
+// account's subscription.
+func (s *Server) subscription(change func(context.Context, auth.Principal, string) (api.Feed, error)) handlerFunc {
+	return func(c *gin.Context) error {
+		f, err := change(c.Request.Context(), principal(c), c.Param("feed"))
+		if err != nil {
+			return err
+		}
+		respond(c, http.StatusOK, reply{data: f})
+		return nil
 	}
-	respond(c, http.StatusOK, reply{data: f})
-	return nil
-}
-
-// unsubscribe answers DELETE /api/v1/subscriptions/{feed}.
-func (s *Server) unsubscribe(c *gin.Context) error {
-	f, err := s.api.Unsubscribe(c.Request.Context(), principal(c), c.Param("feed"))
-	if err != nil {
-		return err
-	}
-	respond(c, http.StatusOK, reply{data: f})
-	return nil
 }

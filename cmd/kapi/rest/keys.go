@@ -2,7 +2,6 @@ package rest
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,23 +18,14 @@ func (s *Server) listKeys(c *gin.Context) error {
 	return nil
 }
 
-// createKeyRequest is the body of POST /api/v1/keys; every field is optional.
-type createKeyRequest struct {
-	Name              string     `json:"name"`
-	Env               string     `json:"env"`
-	Scopes            []string   `json:"scopes"`
-	AllowedCategories []string   `json:"allowed_categories"`
-	ExpiresAt         *time.Time `json:"expires_at"`
-}
-
 // createKey is POST /api/v1/keys: a new key for the caller's account, which can
 // hold no scope, environment or category the calling key lacks.
 func (s *Server) createKey(c *gin.Context) error {
-	var in createKeyRequest
-	if err := bindJSON(c, &in); err != nil {
+	var args api.KeyArgs
+	if err := bindJSON(c, &args); err != nil {
 		return err
 	}
-	key, err := s.api.CreateKey(c.Request.Context(), principal(c), api.KeyArgs(in))
+	key, err := s.api.CreateKey(c.Request.Context(), principal(c), args)
 	if err != nil {
 		return err
 	}

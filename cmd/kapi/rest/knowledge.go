@@ -2,41 +2,36 @@ package rest
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kapi-project/kapi/auth"
 	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
 // listKnowledge answers GET /api/v1/knowledge: entries of one feed, newest first.
-func (s *Server) listKnowledge(c *gin.Context) error {
-	page, err := s.api.List(c.Request.Context(), principal(c), listArgs(c, false))
-	if err != nil {
-		return err
-	}
-	respondPage(c, page)
-	return nil
-}
+func (s *Server) listKnowledge(c *gin.Context) error { return s.list(c, s.api.List, false) }
 
 // recentKnowledge answers GET /api/v1/knowledge/recent: entries updated since
 // `since` or in the last `days` (default 7), over one feed or "all".
-func (s *Server) recentKnowledge(c *gin.Context) error {
-	page, err := s.api.Recent(c.Request.Context(), principal(c), listArgs(c, true))
+func (s *Server) recentKnowledge(c *gin.Context) error { return s.list(c, s.api.Recent, true) }
+
+// list binds the parameters of both lists (the full-text filter is `search`,
+// or its alias `q`; "all" only for recent) and answers with the page.
+func (s *Server) list(c *gin.Context, list func(context.Context, auth.Principal, api.ListArgs) (api.Page, error), recent bool) error {
+	page, err := list(c.Request.Context(), principal(c), api.ListArgs{
+		Feed: feedArg(c, recent), Query: cmp.Or(c.Query("search"), c.Query("q")),
+		Category: c.Query("category"), ConfidenceMin: floatArg(c, "confidence_min"),
+		Since: c.Query("since"), Days: intArg(c, "days"),
+		Limit: intArg(c, "limit"), Offset: intArg(c, "offset"), Verbosity: verbosityArg(c),
+	})
 	if err != nil {
 		return err
 	}
 	respondPage(c, page)
 	return nil
-}
-
-// listArgs binds the parameters of both lists; the full-text filter is
-// `search`, or its alias `q`.
-func listArgs(c *gin.Context, recent bool) api.ListArgs {
-	return api.ListArgs{Feed: feedArg(c, recent), Query: cmp.Or(c.Query("search"), c.Query("q")),
-		Category: c.Query("category"), ConfidenceMin: floatArg(c, "confidence_min"),
-		Since: c.Query("since"), Days: intArg(c, "days"),
-		Limit: intArg(c, "limit"), Offset: intArg(c, "offset"), Verbosity: verbosityArg(c)}
 }
 
 // getKnowledge answers GET /api/v1/knowledge/{id}, scoped to the feed: an entry
