@@ -18,7 +18,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Sentinel errors. The HTTP layer maps each to an API code.
+// Sentinel errors. The request layer (cmd/kapi/api) maps each to an API code.
 var (
 	// ErrUnauthorized: the key is unknown, revoked, expired or has a wrong secret.
 	ErrUnauthorized = errors.New("auth: invalid or missing API key")
