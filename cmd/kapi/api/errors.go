@@ -53,10 +53,10 @@ func Unavailable(message string, details map[string]any, err error) *Error {
 }
 
 // Invalid is the VALIDATION_ERROR of a field: problem reads after the field's
-// name ("limit", "must be ..."); Describe composes the message in the
+// name ("limit", "must be ..."); Describe words the message again in the
 // surface's name of the field.
 func Invalid(field, problem string, details map[string]any) *Error {
-	return &Error{Code: CodeValidation, Details: details, field: field, problem: problem}
+	return &Error{Code: CodeValidation, Message: field + " " + problem, Details: details, field: field, problem: problem}
 }
 
 // Surface is what a surface says its own way when it describes an error: the
