@@ -35,7 +35,8 @@ func NewKey(k auth.Key) Key {
 		LastUsedAt: k.LastUsedAt, RotatedFrom: k.RotatedFrom, CreatedAt: k.CreatedAt}
 }
 
-// ListKeys returns the keys of p's account, revoked ones included.
+// ListKeys returns the keys of p's account, revoked ones included. Errors:
+// database errors.
 func (s *Service) ListKeys(ctx context.Context, p auth.Principal) ([]Key, error) {
 	keys, err := s.keys.List(ctx, p.AccountID)
 	if err != nil {
@@ -58,8 +59,8 @@ type KeyArgs struct {
 	ExpiresAt         *time.Time `json:"expires_at"`
 }
 
-// CreateKey creates a key for p's account that can do no more than p's key
-// (auth.Keys.CreateFor), and returns it with its secret.
+// CreateKey creates a key for p's account that can do no more than p's key,
+// and returns it with its secret. Errors: those of auth.Keys.CreateFor.
 func (s *Service) CreateKey(ctx context.Context, p auth.Principal, a KeyArgs) (Key, error) {
 	created, err := s.keys.CreateFor(ctx, p, auth.KeySpec{Name: a.Name, Env: auth.Env(a.Env), Scopes: a.Scopes,
 		AllowedCategories: a.AllowedCategories, ExpiresAt: a.ExpiresAt})

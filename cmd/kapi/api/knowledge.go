@@ -170,7 +170,9 @@ func (a ListArgs) since(now time.Time, recent bool) (*time.Time, error) {
 }
 
 // Get returns entry id of the selected feed (one feed, or the only
-// subscribed one): an entry of another feed is search.ErrNotFound.
+// subscribed one). Errors: an *Error for a bad id or verbosity, a
+// *feeds.SelectionError, search.ErrNotFound (also for an entry of another
+// feed).
 func (s *Service) Get(ctx context.Context, p auth.Principal, feed, id, verbosity string) (Entry, Served, error) {
 	entryID, err := entryID(id)
 	if err != nil {
@@ -193,6 +195,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, feed, id, verbosity
 
 // Categories counts the entries per category of the selected feed (or the
 // most-populated subscribed one), limited to the key's allowed categories.
+// Errors: a *feeds.SelectionError, database errors.
 func (s *Service) Categories(ctx context.Context, p auth.Principal, feed string) ([]Category, Served, error) {
 	sv, err := s.selectFeeds(ctx, p, feed, summarising)
 	if err != nil {

@@ -13,7 +13,8 @@ type Stats struct {
 	LastUpdated     *time.Time `json:"last_updated"`
 }
 
-// Stats counts the published feeds, their entries and categories.
+// Stats counts the published feeds, their entries and categories. Errors:
+// database errors.
 func (s *Service) Stats(ctx context.Context) (Stats, error) {
 	t, err := s.catalog.Totals(ctx)
 	if err != nil {
