@@ -81,7 +81,7 @@ func (c Check) precheck(p Principal, rate RateResult) error {
 // context is gone.
 const settleTimeout = 5 * time.Second
 
-// Settle commits the reserved unit when the request succeeded (ok) and releases
+// Settle keeps the reserved unit when the request succeeded (ok) and releases
 // it otherwise, updating a.Usage. Only the first call acts; an admission without
 // a reserved unit does nothing. It returns the database error of a failed
 // release (the unit then stays used).
@@ -90,8 +90,7 @@ func (a *Admission) Settle(ctx context.Context, ok bool) error {
 		return nil
 	}
 	a.reserved = false
-	if ok {
-		a.quota.Commit(a.res)
+	if ok { // the unit was counted when it was reserved
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)

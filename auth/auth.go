@@ -12,12 +12,13 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
 )
 
-// Sentinel errors. The HTTP layer maps each to an API code.
+// Sentinel errors. The request layer (cmd/kapi/api) maps each to an API code.
 var (
 	// ErrUnauthorized: the key is unknown, revoked, expired or has a wrong secret.
 	ErrUnauthorized = errors.New("auth: invalid or missing API key")
@@ -39,6 +40,9 @@ var (
 	ErrInvalid = errors.New("auth: invalid argument")
 	// ErrKeyRevoked: the key is revoked and cannot be rotated.
 	ErrKeyRevoked = errors.New("auth: key is revoked")
+	// ErrCategoryRestricted: a request names a category outside the key's
+	// allowed categories; see *CategoryError.
+	ErrCategoryRestricted = errors.New("auth: category restricted")
 )
 
 // ScopeError says which scope a request needed. It matches ErrInsufficientScope.
@@ -53,6 +57,21 @@ func (e *ScopeError) Error() string {
 
 // Is makes errors.Is(err, ErrInsufficientScope) true.
 func (e *ScopeError) Is(target error) bool { return target == ErrInsufficientScope }
+
+// CategoryError says which requested category the key may not read, and which
+// it may. It matches ErrCategoryRestricted.
+type CategoryError struct {
+	Category string
+	Allowed  []string
+}
+
+// Error names the category.
+func (e *CategoryError) Error() string {
+	return fmt.Sprintf("auth: category %q is not among the key's allowed categories", e.Category)
+}
+
+// Is makes errors.Is(err, ErrCategoryRestricted) true.
+func (e *CategoryError) Is(target error) bool { return target == ErrCategoryRestricted }
 
 // LimitKind names the limit a request ran into.
 type LimitKind string
@@ -135,6 +154,22 @@ func (p Principal) RequireScope(scope string) error {
 		return nil
 	}
 	return &ScopeError{Required: scope}
+}
+
+// RequireCategories returns a *CategoryError (matching ErrCategoryRestricted)
+// for the first of the requested categories, in their stored form, that the
+// key may not read; "" requests none. A key without allowed categories reads
+// them all. Results are otherwise filtered to the allowed categories silently.
+func (p Principal) RequireCategories(requested ...string) error {
+	if p.AllowedCategories == nil {
+		return nil
+	}
+	for _, c := range requested {
+		if c != "" && !slices.Contains(p.AllowedCategories, c) {
+			return &CategoryError{Category: c, Allowed: p.AllowedCategories}
+		}
+	}
+	return nil
 }
 
 // CheckAccount returns ErrSubscriptionInactive when the subscription is past_due

@@ -55,31 +55,14 @@ INSERT INTO api_keys (account_id, key_id, env, secret_hash, prefix, name, scopes
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING ` + keyColumns
 
-// Create makes a key for spec.AccountID. It returns an error wrapping ErrInvalid
-// for a bad env, scope or name, and ErrNotFound when the account does not exist.
+// Create makes a key for spec.AccountID, as an operator asks: no caller's
+// rules apply (see CreateFor). Errors: a *FieldError (ErrInvalid) for a bad
+// env, name, scope or category; ErrNotFound when the account does not exist.
 func (k *Keys) Create(ctx context.Context, spec KeySpec) (NewKey, error) {
 	if err := checkSpec(&spec); err != nil {
 		return NewKey{}, err
 	}
 	return k.insert(ctx, k.db, spec, nil)
-}
-
-func checkSpec(spec *KeySpec) error {
-	if spec.Env == "" {
-		spec.Env = EnvLive
-	}
-	if len(spec.Scopes) == 0 {
-		spec.Scopes = DefaultScopes()
-	}
-	if len([]rune(spec.Name)) > 200 {
-		return fmt.Errorf("%w: name must be at most 200 characters", ErrInvalid)
-	}
-	for _, c := range spec.AllowedCategories {
-		if !ValidCategory(c) {
-			return fmt.Errorf("%w: category %q must be 1 to 100 of a-z, 0-9 and _", ErrInvalid, c)
-		}
-	}
-	return ValidateScopes(spec.Scopes)
 }
 
 // ValidCategory reports whether c is a category name: 1 to 100 characters of

@@ -23,7 +23,7 @@ type Usage struct {
 // Remaining is Limit - Used, never negative.
 func (u Usage) Remaining() int64 { return max(u.Limit-u.Used, 0) }
 
-// Reservation is one unit taken by Reserve, to Commit or Release.
+// Reservation is one unit taken by Reserve, to Release if the request fails.
 type Reservation struct {
 	accountID   uuid.UUID
 	env         Env
@@ -76,8 +76,8 @@ ON CONFLICT (account_id, env, period_start) DO UPDATE
 RETURNING queries_used`
 
 // Reserve takes one unit of p's monthly quota before a quota-counted request runs;
-// the unit is used at once, so concurrent requests see it. Commit it when the
-// request succeeds, Release it when it fails. Usage is the counter after the
+// the unit is used at once, so concurrent requests see it, and stays used
+// unless the request fails and Release gives it back. Usage is the counter after the
 // reservation. When the quota is used up it returns a *LimitError (matching
 // ErrRateLimited) with Kind LimitMonth and the current usage.
 func (q *Quota) Reserve(ctx context.Context, p Principal) (Reservation, Usage, error) {
@@ -95,10 +95,6 @@ func (q *Quota) Reserve(ctx context.Context, p Principal) (Reservation, Usage, e
 	}
 	return Reservation{accountID: p.AccountID, env: p.Env, periodStart: u.PeriodStart}, u, nil
 }
-
-// Commit makes a reservation final. The unit was already counted by Reserve, so
-// Commit does no I/O; it exists so every Reserve is visibly paired.
-func (q *Quota) Commit(Reservation) {}
 
 const releaseSQL = asyncCommit + `
 UPDATE usage_counters SET queries_used = queries_used - 1, updated_at = now()

@@ -1,5 +1,5 @@
-// Package feeds owns feeds, subscriptions and feed-scope resolution (a UUID, a
-// slug, "all", or auto-selection; API.md §2), with the feeds and subscriptions
+// Package feeds owns feeds, subscriptions and feed selection (a UUID, a slug,
+// "all", or auto-selection; API.md §2), with the feeds and subscriptions
 // tables.
 //
 // It imports nothing of kapi's own packages and nothing of HTTP frameworks:
@@ -19,15 +19,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Errors of the package. Resolution errors are *ScopeError values wrapping one
-// of ErrInvalidScope, ErrNotFound, ErrNotSubscribed or ErrUnavailable.
+// Errors of the package. Resolution errors are *SelectionError values wrapping
+// one of ErrInvalidSelection, ErrNotFound, ErrNotSubscribed or ErrUnavailable;
+// invalid arguments are *FieldError values wrapping ErrInvalid.
 var (
-	ErrNotFound      = errors.New("feed not found")
-	ErrUnavailable   = errors.New("feed archived or suspended")
-	ErrNotSubscribed = errors.New("feed not subscribed")
-	ErrInvalidScope  = errors.New("invalid feed selection")
-	ErrInvalid       = errors.New("invalid feed")
-	ErrDuplicate     = errors.New("feed slug already taken")
+	ErrNotFound         = errors.New("feed not found")
+	ErrUnavailable      = errors.New("feed archived or suspended")
+	ErrNotSubscribed    = errors.New("feed not subscribed")
+	ErrInvalidSelection = errors.New("invalid feed selection")
+	ErrInvalid          = errors.New("invalid feed")
+	ErrDuplicate        = errors.New("feed slug already taken")
 )
 
 // Status is a feed's publication state.

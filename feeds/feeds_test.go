@@ -74,34 +74,34 @@ func TestResolve(t *testing.T) {
 	tests := []struct {
 		name      string
 		account   uuid.UUID
-		scope     Scope
+		selection Selection
 		wantFeeds []uuid.UUID
 		wantAuto  bool
 		wantErr   error
 	}{
-		{"slug", multi, Scope{Value: "small"}, []uuid.UUID{small.ID}, false, nil},
-		{"uuid", multi, Scope{Value: big.ID.String()}, []uuid.UUID{big.ID}, false, nil},
-		{"omitted on search auto-selects most entries", multi, Scope{AutoSelect: true}, []uuid.UUID{big.ID}, true, nil},
-		{"omitted on list with several feeds", multi, Scope{}, nil, false, ErrInvalidScope},
-		{"omitted on list with one feed", single, Scope{}, []uuid.UUID{small.ID}, true, nil},
-		{"omitted with no subscriptions", none, Scope{AutoSelect: true}, nil, false, ErrNotSubscribed},
-		{"all", multi, Scope{Value: "all", AllowAll: true}, []uuid.UUID{big.ID, small.ID}, false, nil},
-		{"ALL in capitals", multi, Scope{Value: "ALL", AllowAll: true}, []uuid.UUID{big.ID, small.ID}, false, nil},
-		{"all where not allowed", multi, Scope{Value: "all"}, nil, false, ErrInvalidScope},
-		{"malformed", multi, Scope{Value: "Not A Feed!"}, nil, false, ErrInvalidScope},
-		{"unknown slug", multi, Scope{Value: "nope"}, nil, false, ErrNotFound},
-		{"unknown uuid", multi, Scope{Value: uuid.NewString()}, nil, false, ErrNotFound},
-		{"not subscribed", multi, Scope{Value: "unsubscribed"}, nil, false, ErrNotSubscribed},
-		{"canceled subscription", multi, Scope{Value: canceled.ID.String()}, nil, false, ErrNotSubscribed},
-		{"archived", multi, Scope{Value: archived.Slug}, nil, false, ErrUnavailable},
+		{"slug", multi, Selection{Value: "small"}, []uuid.UUID{small.ID}, false, nil},
+		{"uuid", multi, Selection{Value: big.ID.String()}, []uuid.UUID{big.ID}, false, nil},
+		{"omitted on search auto-selects most entries", multi, Selection{AutoSelect: true}, []uuid.UUID{big.ID}, true, nil},
+		{"omitted on list with several feeds", multi, Selection{}, nil, false, ErrInvalidSelection},
+		{"omitted on list with one feed", single, Selection{}, []uuid.UUID{small.ID}, true, nil},
+		{"omitted with no subscriptions", none, Selection{AutoSelect: true}, nil, false, ErrNotSubscribed},
+		{"all", multi, Selection{Value: "all", AllowAll: true}, []uuid.UUID{big.ID, small.ID}, false, nil},
+		{"ALL in capitals", multi, Selection{Value: "ALL", AllowAll: true}, []uuid.UUID{big.ID, small.ID}, false, nil},
+		{"all where not allowed", multi, Selection{Value: "all"}, nil, false, ErrInvalidSelection},
+		{"malformed", multi, Selection{Value: "Not A Feed!"}, nil, false, ErrInvalidSelection},
+		{"unknown slug", multi, Selection{Value: "nope"}, nil, false, ErrNotFound},
+		{"unknown uuid", multi, Selection{Value: uuid.NewString()}, nil, false, ErrNotFound},
+		{"not subscribed", multi, Selection{Value: "unsubscribed"}, nil, false, ErrNotSubscribed},
+		{"canceled subscription", multi, Selection{Value: canceled.ID.String()}, nil, false, ErrNotSubscribed},
+		{"archived", multi, Selection{Value: archived.Slug}, nil, false, ErrUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := c.Resolve(ctx, tt.account, tt.scope)
+			got, err := c.Resolve(ctx, tt.account, tt.selection)
 			if tt.wantErr != nil {
-				var se *ScopeError
+				var se *SelectionError
 				if !errors.Is(err, tt.wantErr) || !errors.As(err, &se) || se.Message == "" {
-					t.Fatalf("got %v, want a *ScopeError wrapping %v", err, tt.wantErr)
+					t.Fatalf("got %v, want a *SelectionError wrapping %v", err, tt.wantErr)
 				}
 				return
 			}
@@ -128,7 +128,7 @@ func TestResolveAllTruncatesAtTen(t *testing.T) {
 			want = append(want, f.ID)
 		}
 	}
-	got, err := c.Resolve(context.Background(), account, Scope{Value: "all", AllowAll: true})
+	got, err := c.Resolve(context.Background(), account, Selection{Value: "all", AllowAll: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,5 +192,36 @@ func TestListShowsSubscriptions(t *testing.T) {
 	page, total, err := c.List(ctx, account, 1, 1)
 	if err != nil || total != 2 || len(page) != 1 || page[0].Slug != "one" {
 		t.Errorf("second page: got %+v total %d err %v", page, total, err)
+	}
+}
+
+// TestArgumentErrors: arguments out of their bounds are *FieldError values
+// naming the field, before any database work.
+func TestArgumentErrors(t *testing.T) {
+	t.Parallel()
+	c := New(pgtest.New(t))
+	ctx := context.Background()
+	account := uuid.New()
+	tests := []struct {
+		name      string
+		call      func() error
+		wantField string
+	}{
+		{"limit 0", func() error { _, _, err := c.List(ctx, account, 0, 0); return err }, "limit"},
+		{"limit 51", func() error { _, _, err := c.List(ctx, account, MaxListLimit+1, 0); return err }, "limit"},
+		{"negative offset", func() error { _, _, err := c.List(ctx, account, 5, -1); return err }, "offset"},
+		{"deep offset", func() error { _, _, err := c.List(ctx, account, 5, MaxListOffset+1); return err }, "offset"},
+		{"subscribe to nothing", func() error { _, _, err := c.Subscribe(ctx, account, ""); return err }, "feed"},
+		{"bad slug", func() error { _, err := c.Create(ctx, NewFeed{Slug: "Bad Slug", Name: "x"}); return err }, "slug"},
+		{"unknown language", func() error {
+			_, err := c.Create(ctx, NewFeed{Slug: "x", Name: "x", Language: "klingon"})
+			return err
+		}, "language"},
+	}
+	for _, tt := range tests {
+		var fe *FieldError
+		if err := tt.call(); !errors.As(err, &fe) || !errors.Is(err, ErrInvalid) || fe.Field != tt.wantField {
+			t.Errorf("%s: got %v, want a FieldError on %s", tt.name, err, tt.wantField)
+		}
 	}
 }

@@ -19,13 +19,26 @@ type NewFeed struct {
 	OwnerAccountID uuid.UUID // uuid.Nil: none
 }
 
-// FieldError is an invalid field of a feed: which one and why. It wraps ErrInvalid.
+// FieldError is an invalid argument: which field, what is wrong with it
+// (Problem reads after the field's name: "must be ..."), and its bounds when
+// it has them. It wraps ErrInvalid.
 type FieldError struct {
-	Field, Message string
+	Field, Problem string
+	Min, Max       *float64
 }
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+// Error names the field and the problem.
+func (e *FieldError) Error() string { return e.Field + " " + e.Problem }
+
+// Unwrap returns ErrInvalid.
 func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// between is the FieldError of a whole number outside lo..hi.
+func between(field string, lo, hi int) *FieldError {
+	min, max := float64(lo), float64(hi)
+	return &FieldError{Field: field, Problem: fmt.Sprintf("must be a whole number between %d and %d", lo, hi),
+		Min: &min, Max: &max}
+}
 
 const insertFeedSQL = `
 INSERT INTO feeds AS f (slug, name, description, licensor_name, language, is_paid, owner_account_id)
@@ -57,13 +70,13 @@ func (c *Catalog) Create(ctx context.Context, nf NewFeed) (Feed, error) {
 func (c *Catalog) validate(ctx context.Context, nf NewFeed) error {
 	switch {
 	case !ValidSlug(nf.Slug):
-		return &FieldError{"slug", "must be 1-63 lowercase letters, digits or hyphens, start with a letter or digit, and not be \"all\""}
+		return &FieldError{Field: "slug", Problem: "must be 1-63 lowercase letters, digits or hyphens, start with a letter or digit, and not be \"all\""}
 	case nf.Name == "" || len(nf.Name) > 200:
-		return &FieldError{"name", "must be 1-200 characters"}
+		return &FieldError{Field: "name", Problem: "must be 1-200 characters"}
 	case len(nf.Description) > 5000:
-		return &FieldError{"description", "must be at most 5000 characters"}
+		return &FieldError{Field: "description", Problem: "must be at most 5000 characters"}
 	case len(nf.LicensorName) > 200:
-		return &FieldError{"licensor_name", "must be at most 200 characters"}
+		return &FieldError{Field: "licensor_name", Problem: "must be at most 200 characters"}
 	}
 	var ok bool
 	err := c.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = $1)`, nf.Language).Scan(&ok)
@@ -71,7 +84,8 @@ func (c *Catalog) validate(ctx context.Context, nf NewFeed) error {
 		return fmt.Errorf("check text-search configuration: %w", err)
 	}
 	if !ok {
-		return &FieldError{"language", fmt.Sprintf("%q is not a text-search configuration of this database (e.g. english, german, simple)", nf.Language)}
+		return &FieldError{Field: "language", Problem: fmt.Sprintf(
+			"must be a text-search configuration of this database (e.g. english, german, simple), not %q", nf.Language)}
 	}
 	return nil
 }
@@ -82,7 +96,7 @@ const setStatusSQL = `UPDATE feeds f SET status = $2, updated_at = now() WHERE f
 // Errors: ErrNotFound; a *FieldError for an unknown status.
 func (c *Catalog) SetStatus(ctx context.Context, ref string, status Status) (Feed, error) {
 	if status != Published && status != Archived && status != Suspended {
-		return Feed{}, &FieldError{"status", "must be published, archived or suspended"}
+		return Feed{}, &FieldError{Field: "status", Problem: "must be published, archived or suspended"}
 	}
 	f, err := c.Lookup(ctx, ref)
 	if err != nil {

@@ -12,12 +12,11 @@ import (
 // MaxFanOut is how many feeds "all" searches at most (most entries first).
 const MaxFanOut = 10
 
-// Scope is how a request names its feeds (API.md §2).
-type Scope struct {
-	// Value is the X-PostGrad-Feed header, or the legacy feed_id when the header
-	// is absent; "" when neither was sent.
+// Selection is how a request names the feeds it reads (API.md §2).
+type Selection struct {
+	// Value is a feed UUID or slug, or "all"; "" when the request names none.
 	Value string
-	// AllowAll: the endpoint accepts "all" (search and recent).
+	// AllowAll: the request accepts "all" (search and recent lists).
 	AllowAll bool
 	// AutoSelect: with no value, pick the most-populated subscribed feed (search,
 	// recent, categories). Otherwise a missing value is allowed only for an
@@ -33,53 +32,56 @@ type Resolution struct {
 	Truncated    int    // with All: subscribed feeds left out past MaxFanOut
 }
 
-// ScopeError is a failed resolution: the sentinel it wraps says which rule
-// failed (ErrInvalidScope, ErrNotFound, ErrNotSubscribed, ErrUnavailable) and
-// Message says it in words for the client.
-type ScopeError struct {
+// SelectionError is a failed resolution: the sentinel it wraps says which rule
+// failed (ErrInvalidSelection, ErrNotFound, ErrNotSubscribed, ErrUnavailable)
+// and Message says it in words for the client.
+type SelectionError struct {
 	Err     error
 	Message string
 }
 
-func (e *ScopeError) Error() string { return e.Message }
-func (e *ScopeError) Unwrap() error { return e.Err }
+// Error is the message.
+func (e *SelectionError) Error() string { return e.Message }
 
-func scopeErr(err error, format string, args ...any) *ScopeError {
-	return &ScopeError{Err: err, Message: fmt.Sprintf(format, args...)}
+// Unwrap returns the sentinel.
+func (e *SelectionError) Unwrap() error { return e.Err }
+
+func selectionErr(err error, format string, args ...any) *SelectionError {
+	return &SelectionError{Err: err, Message: fmt.Sprintf(format, args...)}
 }
 
-// Resolve turns a request's scope into the feeds it reads for accountID.
-// Errors: a *ScopeError.
-func (c *Catalog) Resolve(ctx context.Context, accountID uuid.UUID, s Scope) (Resolution, error) {
+// Resolve turns a request's selection into the feeds it reads for accountID.
+// Errors: a *SelectionError.
+func (c *Catalog) Resolve(ctx context.Context, accountID uuid.UUID, s Selection) (Resolution, error) {
 	v := strings.TrimSpace(s.Value)
 	switch {
 	case v == "":
 		return c.resolveOmitted(ctx, accountID, s.AutoSelect)
 	case strings.EqualFold(v, "all"):
 		if !s.AllowAll {
-			return Resolution{}, scopeErr(ErrInvalidScope, `"all" is accepted only by the search endpoints; name one feed`)
+			return Resolution{}, selectionErr(ErrInvalidSelection, `"all" is accepted only when searching or listing recent entries; name one feed`)
 		}
 		return c.resolveAll(ctx, accountID)
 	}
 	if _, err := uuid.Parse(v); err != nil && !ValidSlug(v) {
-		return Resolution{}, scopeErr(ErrInvalidScope, "the feed must be a feed UUID, a slug or \"all\"")
+		return Resolution{}, selectionErr(ErrInvalidSelection, "the feed must be a feed UUID, a slug or \"all\"")
 	}
 	f, ok, err := c.lookupSubscribed(ctx, accountID, v)
 	if err != nil {
 		return Resolution{}, wrapLookup(err)
 	}
 	if f.Status != Published {
-		return Resolution{}, scopeErr(ErrUnavailable, "feed %q is %s", f.Slug, f.Status)
+		return Resolution{}, selectionErr(ErrUnavailable, "feed %q is %s", f.Slug, f.Status)
 	}
 	if !ok {
-		return Resolution{}, scopeErr(ErrNotSubscribed, "the account has no active subscription to feed %q", f.Slug)
+		return Resolution{}, selectionErr(ErrNotSubscribed, "the account has no active subscription to feed %q", f.Slug)
 	}
 	return Resolution{Feeds: []Feed{f}}, nil
 }
 
 func wrapLookup(err error) error {
 	if err == ErrNotFound {
-		return scopeErr(ErrNotFound, "no such feed")
+		return selectionErr(ErrNotFound, "no such feed")
 	}
 	return err
 }
@@ -91,11 +93,11 @@ func (c *Catalog) resolveOmitted(ctx context.Context, accountID uuid.UUID, autoS
 	}
 	switch {
 	case len(feeds) == 0:
-		return Resolution{}, scopeErr(ErrNotSubscribed, "the account has no active feed subscriptions")
+		return Resolution{}, selectionErr(ErrNotSubscribed, "the account has no active feed subscriptions")
 	case autoSelect:
 		return Resolution{Feeds: feeds[:1], AutoSelected: true}, nil
 	case len(feeds) > 1:
-		return Resolution{}, scopeErr(ErrInvalidScope, "the account subscribes to several feeds; name one in the X-PostGrad-Feed header")
+		return Resolution{}, selectionErr(ErrInvalidSelection, "the account subscribes to several feeds; name one")
 	}
 	return Resolution{Feeds: feeds, AutoSelected: true}, nil
 }
@@ -106,7 +108,7 @@ func (c *Catalog) resolveAll(ctx context.Context, accountID uuid.UUID) (Resoluti
 		return Resolution{}, err
 	}
 	if len(feeds) == 0 {
-		return Resolution{}, scopeErr(ErrNotSubscribed, "the account has no active feed subscriptions")
+		return Resolution{}, selectionErr(ErrNotSubscribed, "the account has no active feed subscriptions")
 	}
 	return Resolution{Feeds: feeds, All: true, Truncated: int(total) - len(feeds)}, nil
 }

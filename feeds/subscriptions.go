@@ -27,8 +27,12 @@ ON CONFLICT (account_id, feed_id) DO UPDATE
 RETURNING account_id, feed_id, status, subscribed_at, canceled_at`
 
 // Subscribe subscribes the account to the published feed named by ref (UUID or
-// slug); subscribing again is a no-op. Errors: ErrNotFound, ErrUnavailable.
+// slug); subscribing again is a no-op. Errors: a *FieldError for an empty ref,
+// ErrNotFound, ErrUnavailable.
 func (c *Catalog) Subscribe(ctx context.Context, accountID uuid.UUID, ref string) (Subscription, Feed, error) {
+	if ref == "" {
+		return Subscription{}, Feed{}, &FieldError{Field: "feed", Problem: "must name a feed by UUID or slug"}
+	}
 	f, err := c.Lookup(ctx, ref)
 	if err != nil {
 		return Subscription{}, Feed{}, err
@@ -91,10 +95,24 @@ WHERE f.status = 'published' OR s.status = 'active'
 ORDER BY f.entry_count DESC, f.slug
 LIMIT $2 OFFSET $3`
 
+// Bounds of a page of the catalogue (List). The catalogue is short: a page
+// holds all of it unless the caller asks for less.
+const (
+	MaxListLimit  = 50
+	MaxListOffset = 10_000
+)
+
 // List returns a page of the catalogue for an account: every published feed and
 // any other feed it subscribes to, most entries first, with the account's
-// subscription, and the total number of such feeds.
+// subscription, and the total number of such feeds. Errors: a *FieldError for
+// limit outside 1..MaxListLimit or offset outside 0..MaxListOffset.
 func (c *Catalog) List(ctx context.Context, accountID uuid.UUID, limit, offset int) ([]Listing, int64, error) {
+	switch {
+	case limit < 1 || limit > MaxListLimit:
+		return nil, 0, between("limit", 1, MaxListLimit)
+	case offset < 0 || offset > MaxListOffset:
+		return nil, 0, between("offset", 0, MaxListOffset)
+	}
 	rows, err := c.pool.Query(ctx, listSQL, accountID, limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list feeds: %w", err)

@@ -4,16 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
+	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
-// ErrInvalidQuery reports a Query outside the limits of API.md §4; the message
-// names the field. The HTTP layer validates first, so reaching it is a bug there.
+// ErrInvalidQuery reports a Query or ListQuery outside the limits of API.md
+// §4. The error is a *FieldError naming the argument, except for Query.Feeds
+// out of 1..MaxFeeds, which the caller resolves and so is its own bug.
 var ErrInvalidQuery = errors.New("invalid search query")
 
 // Mode selects how Search retrieves.
@@ -90,9 +92,10 @@ type Result struct {
 // total count, since each leg only ever looks at its best candidates; see
 // Result.HasMore.
 //
-// Errors: ErrInvalidQuery for a Query outside the limits; for ModeSemantic, an
-// error wrapping embed.ErrUnavailable when the embedder cannot answer (hybrid
-// then degrades instead, see Result.Degraded); database errors wrapped.
+// Errors: those of Check, and ErrInvalidQuery for Feeds out of 1..MaxFeeds;
+// for ModeSemantic, an error wrapping embed.ErrUnavailable when the embedder
+// cannot answer (hybrid then degrades instead, see Result.Degraded); database
+// errors wrapped.
 func (e *Engine) Search(ctx context.Context, q Query) (Result, error) {
 	q, err := checkQuery(q)
 	if err != nil {
@@ -113,37 +116,172 @@ func (e *Engine) Search(ctx context.Context, q Query) (Result, error) {
 	return res, err
 }
 
-// checkQuery validates q and normalises its categories.
+// checkQuery is Check plus the feeds, which Search needs resolved.
 func checkQuery(q Query) (Query, error) {
-	bad := func(format string, args ...any) (Query, error) {
-		return q, fmt.Errorf("%w: %s", ErrInvalidQuery, fmt.Sprintf(format, args...))
+	if len(q.Feeds) == 0 || len(q.Feeds) > MaxFeeds {
+		return q, fmt.Errorf("%w: between 1 and %d feeds, got %d", ErrInvalidQuery, MaxFeeds, len(q.Feeds))
 	}
+	return q.Check()
+}
+
+// More request limits (API.md §4), beside the ones of ranking.go.
+const (
+	DefaultLimit = 5 // Query.Limit and ListQuery.Limit when a request names none
+	// MaxListOffset bounds ListQuery.Offset: a list page is one index scan
+	// however deep, but deeper pages are better reached with filters.
+	MaxListOffset = 10_000
+	MaxCategories = 100 // Query.Categories names at most this many
+	// DefaultDays and MaxDays bound the window of a recent list, in days
+	// (Since).
+	DefaultDays = 7
+	MaxDays     = 3_650
+)
+
+// FieldError is an argument of a Query or ListQuery outside its limits: the
+// field by its name in the API ("query", "mode", "limit", ...), what is wrong
+// with it (Problem reads after the field's name: "must be ..."), and the
+// bounds to correct it by. It wraps ErrInvalidQuery.
+type FieldError struct {
+	Field    string
+	Problem  string
+	Min, Max *float64 // numeric bounds: of the value, or of a text's length
+	Allowed  []string // the values of a choice
+}
+
+// Error names the field and the problem.
+func (e *FieldError) Error() string { return e.Field + " " + e.Problem }
+
+// Unwrap returns ErrInvalidQuery.
+func (e *FieldError) Unwrap() error { return ErrInvalidQuery }
+
+// Check validates q against the limits of API.md §4 and normalises its
+// categories: everything Search checks but the feeds, so that a request can be
+// checked before its feeds are resolved. An empty Mode becomes ModeKeyword.
+// Requested categories outside AllowedCategories are no error: they find
+// nothing. Errors: a *FieldError (ErrInvalidQuery).
+func (q Query) Check() (Query, error) {
 	if q.Mode == "" {
 		q.Mode = ModeKeyword
 	}
-	switch n := utf8.RuneCountInString(q.Text); {
-	case strings.TrimSpace(q.Text) == "":
-		return bad("q is required")
-	case n > MaxQueryChars:
-		return bad("q is longer than %d characters", MaxQueryChars)
-	case q.Mode != ModeKeyword && q.Mode != ModeSemantic && q.Mode != ModeHybrid:
-		return bad("mode must be keyword, semantic or hybrid, got %q", q.Mode)
-	case len(q.Feeds) == 0 || len(q.Feeds) > MaxFeeds:
-		return bad("between 1 and %d feeds, got %d", MaxFeeds, len(q.Feeds))
-	case q.Limit < 1 || q.Limit > MaxLimit:
-		return bad("limit must be between 1 and %d", MaxLimit)
-	case q.Offset < 0 || q.Offset > MaxOffset:
-		return bad("offset must be between 0 and %d", MaxOffset)
-	case math.IsNaN(q.ConfidenceMin) || q.ConfidenceMin < 0 || q.ConfidenceMin > 1:
-		return bad("confidence_min must be between 0 and 1")
-	case q.Fusion != "" && q.Fusion != FusionRRF && q.Fusion != FusionRelative:
-		return bad("fusion must be rrf or relative, got %q", q.Fusion)
-	case q.SemanticWeight != nil && !(*q.SemanticWeight >= 0 && *q.SemanticWeight <= 1):
-		return bad("semantic_weight must be between 0 and 1")
+	err := firstError(checkText(q.Text), checkChoice("mode", string(q.Mode), modes),
+		checkRange("limit", q.Limit, 1, MaxLimit), checkRange("offset", q.Offset, 0, MaxOffset),
+		checkFraction("confidence_min", &q.ConfidenceMin), checkFusion(q.Fusion),
+		checkFraction("semantic_weight", q.SemanticWeight))
+	if err != nil {
+		return q, err
 	}
-	q.Categories = normaliseCategories(q.Categories)
 	q.AllowedCategories = normaliseCategories(q.AllowedCategories)
+	q.Categories, err = checkCategories(q.Categories)
+	return q, err
+}
+
+// Check validates q against the limits of API.md §4 and normalises its
+// category and allowed categories, as Query.Check does. List expects a
+// checked query. Errors: a *FieldError (ErrInvalidQuery).
+func (q ListQuery) Check() (ListQuery, error) {
+	err := firstError(checkRange("limit", q.Limit, 1, MaxLimit), checkRange("offset", q.Offset, 0, MaxListOffset),
+		checkFraction("confidence_min", &q.ConfidenceMin), checkLength("query", q.Text, MaxQueryChars))
+	q.AllowedCategories = normaliseCategories(q.AllowedCategories)
+	if err != nil || q.Category == "" {
+		return q, err
+	}
+	if q.Category = NormaliseCategory(q.Category); q.Category == "" {
+		return q, &FieldError{Field: "category", Problem: "must contain a letter or digit"}
+	}
 	return q, nil
+}
+
+// Since is the start of a window of days ending at now: a recent list's
+// ListQuery.Since. Errors: a *FieldError for days outside 1..MaxDays.
+func Since(now time.Time, days int) (time.Time, error) {
+	if err := checkRange("days", days, 1, MaxDays); err != nil {
+		return time.Time{}, err
+	}
+	return now.Add(-time.Duration(days) * 24 * time.Hour), nil
+}
+
+var modes = []string{string(ModeKeyword), string(ModeSemantic), string(ModeHybrid)}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkText(text string) error {
+	if strings.TrimSpace(text) == "" {
+		return &FieldError{Field: "query", Problem: "is required: the question or keywords to search for",
+			Min: bound(1), Max: bound(MaxQueryChars)}
+	}
+	return checkLength("query", text, MaxQueryChars)
+}
+
+func checkLength(field, text string, maxChars int) error {
+	if utf8.RuneCountInString(text) > maxChars {
+		return &FieldError{Field: field, Problem: fmt.Sprintf("must be at most %d characters", maxChars), Max: bound(maxChars)}
+	}
+	return nil
+}
+
+func checkRange(field string, n, lo, hi int) error {
+	if n < lo || n > hi {
+		return &FieldError{Field: field, Problem: fmt.Sprintf("must be a whole number between %d and %d", lo, hi),
+			Min: bound(lo), Max: bound(hi)}
+	}
+	return nil
+}
+
+// checkFraction checks an optional number of 0..1; NaN is outside.
+func checkFraction(field string, x *float64) error {
+	if x != nil && !(*x >= 0 && *x <= 1) {
+		return &FieldError{Field: field, Problem: "must be a number between 0 and 1", Min: bound(0), Max: bound(1)}
+	}
+	return nil
+}
+
+func checkChoice(field, v string, allowed []string) error {
+	if !slices.Contains(allowed, v) {
+		return &FieldError{Field: field, Problem: "must be " + oneOf(allowed), Allowed: allowed}
+	}
+	return nil
+}
+
+func checkFusion(f Fusion) error {
+	if f == "" {
+		return nil
+	}
+	return checkChoice("fusion", string(f), []string{string(FusionRRF), string(FusionRelative)})
+}
+
+// oneOf says "a, b or c".
+func oneOf(vs []string) string {
+	if len(vs) < 2 {
+		return strings.Join(vs, "")
+	}
+	return strings.Join(vs[:len(vs)-1], ", ") + " or " + vs[len(vs)-1]
+}
+
+func bound(n int) *float64 {
+	f := float64(n)
+	return &f
+}
+
+// checkCategories normalises requested categories; nil stays nil (no filter).
+func checkCategories(cs []string) ([]string, error) {
+	if len(cs) > MaxCategories {
+		return nil, &FieldError{Field: "categories", Problem: fmt.Sprintf("must name at most %d categories", MaxCategories),
+			Max: bound(MaxCategories)}
+	}
+	out := slices.Clone(cs)
+	for i, c := range cs {
+		if out[i] = NormaliseCategory(c); out[i] == "" {
+			return nil, &FieldError{Field: "categories", Problem: "must each contain a letter or digit"}
+		}
+	}
+	return out, nil
 }
 
 // normaliseCategories keeps nil as nil (no filter) and an empty list empty.

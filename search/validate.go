@@ -125,7 +125,7 @@ func validateEntry(i int, in NewEntry) (validEntry, []Problem) {
 		bad("content", "is longer than %d characters", maxContent)
 	}
 	var msg string
-	if v.Category, msg = normaliseCategory(in.Category); msg != "" {
+	if v.Category, msg = entryCategory(in.Category); msg != "" {
 		bad("category", "%s", msg)
 	}
 	if v.Tags, msg = normaliseTags(in.Tags); msg != "" {
@@ -156,7 +156,10 @@ func NormaliseCategory(s string) string {
 	return strings.Trim(nonCategory.ReplaceAllString(strings.ToLower(strings.TrimSpace(s)), "_"), "_")
 }
 
-func normaliseCategory(s string) (string, string) {
+// entryCategory is the stored category of an ingested entry: defaultCategory
+// when it names none, else the normalised name, which must not be empty or too
+// long; the second result says what is wrong.
+func entryCategory(s string) (string, string) {
 	if strings.TrimSpace(s) == "" {
 		return defaultCategory, ""
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kapi-project/kapi/cmd/kapi/wire"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 	"github.com/kapi-project/kapi/migrations/pgtest"
 )
 
@@ -38,24 +38,24 @@ func TestAccountAndKeyCommands(t *testing.T) {
 	if acc.SubscriptionStatus != "past_due" || acc.TermsAccepted || acc.Tier != "pro" {
 		t.Errorf("accounts update: got %+v", acc)
 	}
-	var key wire.Key
+	var key api.Key
 	runJSON(t, env, &key, "keys", "create", "--account", acc.ID, "--name", "ci", "--env", "test",
 		"--scopes", "knowledge:read usage:read", "--allowed-categories", "a,b", "--expires-in", "720h")
 	if !strings.HasPrefix(key.Key, "pg_test_") || key.Prefix != key.Key[:17]+"…" || key.ExpiresAt == nil ||
 		strings.Join(key.Scopes, " ") != "knowledge:read usage:read" || strings.Join(key.AllowedCategories, ",") != "a,b" {
 		t.Errorf("keys create: got %+v", key)
 	}
-	var rotated wire.Key
+	var rotated api.Key
 	runJSON(t, env, &rotated, "keys", "rotate", "--id", key.ID, "--grace", "24h")
 	if rotated.Key == "" || rotated.RotatedFrom == nil || rotated.RotatedFrom.String() != key.ID {
 		t.Errorf("keys rotate: got %+v", rotated)
 	}
-	var revoked wire.Key
+	var revoked api.Key
 	runJSON(t, env, &revoked, "keys", "revoke", "--id", key.ID)
 	if revoked.RevokedAt == nil || revoked.Key != "" {
 		t.Errorf("keys revoke: got %+v", revoked)
 	}
-	var list []wire.Key
+	var list []api.Key
 	runJSON(t, env, &list, "keys", "list", "--account", acc.ID)
 	if len(list) != 2 || list[0].Key != "" || list[1].Key != "" {
 		t.Errorf("keys list: got %+v", list)
@@ -97,7 +97,7 @@ func TestTwoServersShareOneLimit(t *testing.T) {
 		"REDIS_URL": "redis://127.0.0.1:6379/0"})
 	var acc accountJSON
 	runJSON(t, env, &acc, "accounts", "create", "--name", "shared", "--tier", "starter")
-	var key wire.Key
+	var key api.Key
 	runJSON(t, env, &key, "keys", "create", "--account", acc.ID)
 	addrs := []string{startServe(t, env), startServe(t, env)}
 
@@ -109,7 +109,7 @@ func TestTwoServersShareOneLimit(t *testing.T) {
 		t.Errorf("20 requests over two servers: got %v, want 10 × 200 and 10 × 429", codes)
 	}
 
-	var revoked wire.Key
+	var revoked api.Key
 	runJSON(t, env, &revoked, "keys", "revoke", "--id", key.ID)
 	start := time.Now()
 	for _, addr := range addrs {

@@ -18,6 +18,8 @@ import (
 
 	"github.com/kapi-project/kapi/auth"
 	"github.com/kapi-project/kapi/bench"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
+	"github.com/kapi-project/kapi/cmd/kapi/mcpserver"
 	"github.com/kapi-project/kapi/cmd/kapi/rest"
 	"github.com/kapi-project/kapi/embed"
 	"github.com/kapi-project/kapi/feeds"
@@ -162,10 +164,12 @@ func (l *loadRun) serve(catalog *feeds.Catalog, keys *auth.Keys) (func(), error)
 		return nil, err
 	}
 	quiet := slog.New(slog.DiscardHandler) // no access log line per request
-	api := rest.New(rest.Deps{DB: l.pool, Logger: quiet, Version: version, Catalog: catalog, Engine: l.engine,
-		Keys: keys, Accounts: auth.NewAccounts(l.pool), Limiter: auth.NewLimiter(auth.LimiterOptions{Policy: benchPolicy()}),
-		Quota: auth.NewQuota(l.pool, auth.QuotaOptions{Policy: benchPolicy()})})
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: readHeaderTimeout}
+	svc := api.New(api.Deps{Keys: keys, Accounts: auth.NewAccounts(l.pool), Catalog: catalog, Engine: l.engine,
+		Limiter: auth.NewLimiter(auth.LimiterOptions{Policy: benchPolicy()}),
+		Quota:   auth.NewQuota(l.pool, auth.QuotaOptions{Policy: benchPolicy()})})
+	agents := mcpserver.New(mcpserver.Deps{API: svc, Logger: quiet, Version: version})
+	server := rest.New(rest.Deps{API: svc, MCP: agents, DB: l.pool, Logger: quiet, Version: version})
+	srv := &http.Server{Handler: server.Handler(), ReadHeaderTimeout: readHeaderTimeout}
 	go func() { _ = srv.Serve(ln) }()
 	l.f.url = "http://" + ln.Addr().String()
 	l.logger.Info("in-process kapi listening", "addr", ln.Addr().String())
@@ -194,7 +198,7 @@ func (l *loadRun) loadFeed(ctx context.Context, catalog *feeds.Catalog, scratch 
 		}
 	}
 	if scratch {
-		err = bench.BulkLoad(ctx, l.pool, eng, sf, entries, progress)
+		err = bench.BulkLoad(ctx, eng, sf, entries, progress)
 	} else {
 		_, err = bench.Ingest(ctx, eng, sf, replicaDocs(entries), progress)
 	}

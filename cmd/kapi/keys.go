@@ -11,13 +11,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/kapi-project/kapi/auth"
-	"github.com/kapi-project/kapi/cmd/kapi/wire"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
-// keyJSON is what the keys subcommands print: wire.Key with the account and,
+// keyJSON is what the keys subcommands print: api.Key with the account and,
 // on create and rotate, the full key.
-func keyJSON(k auth.Key, secret string) wire.Key {
-	out := wire.NewKey(k)
+func keyJSON(k auth.Key, secret string) api.Key {
+	out := api.NewKey(k)
 	out.Key, out.AccountID = secret, k.AccountID.String()
 	return out
 }
@@ -88,7 +88,7 @@ func keysList(ctx context.Context, keys *auth.Keys, stdout io.Writer, args []str
 	if err != nil {
 		return err
 	}
-	out := make([]wire.Key, len(list))
+	out := make([]api.Key, len(list))
 	for i, k := range list {
 		out[i] = keyJSON(k, "")
 	}

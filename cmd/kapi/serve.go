@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 	"github.com/kapi-project/kapi/cmd/kapi/mcpserver"
 	"github.com/kapi-project/kapi/cmd/kapi/rest"
 	"github.com/kapi-project/kapi/feeds"
@@ -74,36 +75,14 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	}
 	catalog, engine := feeds.New(pool), search.New(pool, queries)
 	warnStaleVectors(ctx, catalog, engine, logger)
-	// One limiter and one quota behind both surfaces: REST and MCP calls of an
-	// account count against the same per-minute limit and monthly quota.
-	limiter, quota := auth.NewLimiter(limits), auth.NewQuota(pool, auth.QuotaOptions{})
-	api := rest.New(rest.Deps{DB: pool, Logger: logger, Version: version, Catalog: catalog, Engine: engine,
-		Keys: keys, Accounts: auth.NewAccounts(pool), Limiter: limiter, Quota: quota,
-	})
-	agents := mcpserver.New(mcpserver.Deps{Keys: keys, Gate: auth.NewGate(limiter, quota),
-		Catalog: catalog, Engine: engine, Logger: logger, Version: version})
-	return serveHTTP(ctx, cfg, logger, withMCP(api.Handler(), agents))
-}
-
-// mcpPath is where agents reach the MCP server (API.md §9).
-const mcpPath = "/api/mcp"
-
-// mcpRequestTimeout bounds the work of one MCP request, as REST bounds its own.
-const mcpRequestTimeout = 30 * time.Second
-
-// withMCP serves mcpPath with the MCP handler and every other path with the
-// REST router.
-func withMCP(api, agents http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == mcpPath {
-			// The same bound on a request's work as REST's middleware gives.
-			ctx, cancel := context.WithTimeout(r.Context(), mcpRequestTimeout)
-			defer cancel()
-			agents.ServeHTTP(w, r.WithContext(ctx))
-			return
-		}
-		api.ServeHTTP(w, r)
-	})
+	// One request layer behind both surfaces: REST and MCP calls of an account
+	// count against the same per-minute limit and monthly quota. REST's router
+	// serves the MCP handler at /api/mcp.
+	svc := api.New(api.Deps{Keys: keys, Accounts: auth.NewAccounts(pool), Limiter: auth.NewLimiter(limits),
+		Quota: auth.NewQuota(pool, auth.QuotaOptions{}), Catalog: catalog, Engine: engine})
+	agents := mcpserver.New(mcpserver.Deps{API: svc, Logger: logger, Version: version})
+	server := rest.New(rest.Deps{API: svc, MCP: agents, DB: pool, Logger: logger, Version: version})
+	return serveHTTP(ctx, cfg, logger, server.Handler())
 }
 
 // Redis client timeouts: a slow or absent Redis must cost a request little; the

@@ -10,32 +10,29 @@ import (
 	"strings"
 
 	"github.com/google/jsonschema-go/jsonschema"
+
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
 // Agents often send a number as a string ("5") or a list as one comma-separated
 // string ("sleep,diet"). The argument types below accept both shapes, and their
-// input schemas say so (a type array), so schema validation lets them through.
-// Values stay strict: a string that is no number, or a number out of range, is
-// a VALIDATION_ERROR from the tool.
+// input schemas say so (a type array). Values stay strict: a string that is no
+// number is bad, and the request layer says so with the field's bounds, as it
+// does for a number out of range.
 
-// errNotNumber is what flexInt and flexFloat report for an unusable value.
+// errNotNumber is what parseNumber reports for an unusable value.
 var errNotNumber = errors.New("not a number")
 
 // flexInt is an optional whole number sent as a JSON number or a numeric string.
-// Set reports whether the argument was sent at all.
-type flexInt struct {
-	Value int
-	Set   bool
-	bad   bool // sent, but not a whole number
-}
+type flexInt api.Int
 
-// UnmarshalJSON accepts 5, 5.0 and "5"; anything else marks the value bad so the
-// tool can name the field (decoding never fails on a value).
+// UnmarshalJSON accepts 5, 5.0 and "5"; anything else marks the value bad so
+// the field is named (decoding never fails on a value).
 func (n *flexInt) UnmarshalJSON(b []byte) error {
 	f, err := parseNumber(b)
 	*n = flexInt{Set: true}
 	if err != nil || f != math.Trunc(f) || math.Abs(f) > math.MaxInt32 {
-		n.bad = true
+		n.Bad = true
 		return nil
 	}
 	n.Value = int(f)
@@ -43,16 +40,12 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 }
 
 // flexFloat is an optional number sent as a JSON number or a numeric string.
-type flexFloat struct {
-	Value float64
-	Set   bool
-	bad   bool
-}
+type flexFloat api.Float
 
 // UnmarshalJSON accepts 0.5 and "0.5".
 func (n *flexFloat) UnmarshalJSON(b []byte) error {
 	f, err := parseNumber(b)
-	*n = flexFloat{Set: true, Value: f, bad: err != nil}
+	*n = flexFloat{Set: true, Value: f, Bad: err != nil}
 	return nil
 }
 
@@ -80,24 +73,22 @@ type flexList []string
 
 // UnmarshalJSON accepts ["a","b"] and "a,b".
 func (l *flexList) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	var items []string
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		items = strings.Split(s, ",")
-	} else if err := json.Unmarshal(b, &items); err != nil {
+	var s string
+	if b = bytes.TrimSpace(b); len(b) > 0 && b[0] == '"' {
+		err := json.Unmarshal(b, &s)
+		*l = api.SplitList(s)
 		return err
 	}
-	out := make(flexList, 0, len(items))
+	var items []string
+	if err := json.Unmarshal(b, &items); err != nil {
+		return err
+	}
+	*l = flexList{}
 	for _, it := range items {
 		if it = strings.TrimSpace(it); it != "" {
-			out = append(out, it)
+			*l = append(*l, it)
 		}
 	}
-	*l = out
 	return nil
 }
 

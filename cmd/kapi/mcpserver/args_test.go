@@ -29,7 +29,7 @@ func TestFlexInt(t *testing.T) {
 		if err := json.Unmarshal([]byte(`{"n":`+tt.in+`}`), &got); err != nil {
 			t.Fatalf("%s: %v", tt.in, err)
 		}
-		if !got.N.Set || got.N.bad != tt.wantBad || (!tt.wantBad && got.N.Value != tt.want) {
+		if !got.N.Set || got.N.Bad != tt.wantBad || (!tt.wantBad && got.N.Value != tt.want) {
 			t.Errorf("%s: got %+v, want value %d, bad %v", tt.in, got.N, tt.want, tt.wantBad)
 		}
 	}
@@ -58,7 +58,7 @@ func TestFlexFloat(t *testing.T) {
 		if err := json.Unmarshal([]byte(tt.in), &got); err != nil {
 			t.Fatalf("%s: %v", tt.in, err)
 		}
-		if got.bad != tt.wantBad || (!tt.wantBad && got.Value != tt.want) {
+		if got.Bad != tt.wantBad || (!tt.wantBad && got.Value != tt.want) {
 			t.Errorf("%s: got %+v, want value %v, bad %v", tt.in, got, tt.want, tt.wantBad)
 		}
 	}

@@ -1,59 +1,75 @@
 package mcpserver
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/kapi-project/kapi/auth"
-	"github.com/kapi-project/kapi/cmd/kapi/wire"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 	"github.com/kapi-project/kapi/feeds"
+	"github.com/kapi-project/kapi/search"
 )
 
-// TestDomainErrors walks every row of the table: the sentinel, wrapped as the
-// domain packages wrap it, maps to the row's code with the code's message.
-func TestDomainErrors(t *testing.T) {
+// TestToolErrorShapes: errors as tools render them, in the tools' words: the
+// codes and details are written out here.
+func TestToolErrorShapes(t *testing.T) {
 	t.Parallel()
-	for sentinel, code := range wire.DomainErrors() {
-		got := toToolError(fmt.Errorf("doing something: %w", sentinel), DefaultTermsURL)
-		if got.Code != code || got.Message != message(code) {
-			t.Errorf("%v: got %s %q, want %s %q", sentinel, got.Code, got.Message, code, message(code))
-		}
-	}
-	for _, code := range wire.Codes() {
-		if message(code) == "" {
-			t.Errorf("%s has no message", code)
-		}
-	}
-}
-
-func TestTypedErrors(t *testing.T) {
-	t.Parallel()
+	svc := api.New(api.Deps{})
 	tests := []struct {
 		name        string
 		err         error
-		wantCode    wire.Code
+		wantCode    string
 		wantDetails string
 	}{
-		{"scope", &auth.ScopeError{Required: "feeds:write"}, wire.CodeInsufficientScope, "map[required_scope:feeds:write]"},
-		{"minute", &auth.LimitError{Kind: auth.LimitMinute, RetryAfter: 1500 * time.Millisecond}, wire.CodeRateLimitExceeded,
+		{"scope", &auth.ScopeError{Required: "feeds:write"}, "INSUFFICIENT_SCOPE", "map[required_scope:feeds:write]"},
+		{"minute", &auth.LimitError{Kind: auth.LimitMinute, RetryAfter: 1500 * time.Millisecond}, "RATE_LIMIT_EXCEEDED",
 			"map[limit:minute retry_after_seconds:2]"},
-		{"month", &auth.LimitError{Kind: auth.LimitMonth, RetryAfter: time.Hour}, wire.CodeRateLimitExceeded,
+		{"month", &auth.LimitError{Kind: auth.LimitMonth, RetryAfter: time.Hour}, "RATE_LIMIT_EXCEEDED",
 			"map[limit:month retry_after_seconds:3600]"},
-		{"terms", auth.ErrTermsNotAccepted, wire.CodeLegalReviewRequired, "map[accept_url:/signup/legal]"},
-		{"feed scope", &feeds.ScopeError{Err: feeds.ErrNotSubscribed, Message: "not subscribed"}, wire.CodeFeedNotSubscribed,
+		{"terms", auth.ErrTermsNotAccepted, "LEGAL_REVIEW_REQUIRED", "map[accept_url:/signup/legal]"},
+		{"feed selection", &feeds.SelectionError{Err: feeds.ErrNotSubscribed, Message: "not subscribed"}, "FEED_NOT_SUBSCRIBED",
 			"map[list_feeds:the list_feeds tool]"},
-		{"tool error", invalid("limit", "too big"), wire.CodeValidation, "map[field:limit]"},
-		{"unknown", errors.New("connection reset"), wire.CodeInternal, "map[]"},
+		{"query", &search.FieldError{Field: "query", Problem: "is required"}, "VALIDATION_ERROR", "map[field:query]"},
+		{"arguments", api.DecodeJSON(strings.NewReader("[1]"), &struct{}{}), "VALIDATION_ERROR", "map[field:arguments]"},
+		{"unknown", errors.New("connection reset"), "INTERNAL_ERROR", "map[]"},
 	}
 	for _, tt := range tests {
-		got := toToolError(tt.err, DefaultTermsURL)
-		if got.Code != tt.wantCode || fmt.Sprint(got.Details) != tt.wantDetails {
-			t.Errorf("%s: got %s %v, want %s %s", tt.name, got.Code, got.Details, tt.wantCode, tt.wantDetails)
+		res := errorResult(svc.Describe(tt.err, surface), toolMeta{RequestID: "req_1"})
+		var got struct {
+			Error   string
+			Message string
+			Details map[string]any
+			Meta    map[string]any
+		}
+		if err := json.Unmarshal([]byte(res.Content[0].(*mcp.TextContent).Text), &got); err != nil {
+			t.Fatal(err)
+		}
+		if !res.IsError || got.Error != tt.wantCode || fmt.Sprint(got.Details) != tt.wantDetails || got.Message == "" {
+			t.Errorf("%s: got %+v, want %s %s", tt.name, got, tt.wantCode, tt.wantDetails)
+		}
+		if got.Meta["request_id"] != "req_1" {
+			t.Errorf("%s: meta %v, want the request id", tt.name, got.Meta)
 		}
 	}
-	if got := toToolError(errors.New("secret detail"), ""); got.Message != message(wire.CodeInternal) {
+	if got := svc.Describe(errors.New("secret detail"), surface); got.Message != "An internal error occurred." {
 		t.Errorf("internal error message %q, want the fixed one", got.Message)
+	}
+}
+
+// TestNoCaller: the handler answers a call without a caller in its context
+// (nothing authenticated it) with INTERNAL_ERROR, never as anyone.
+func TestNoCaller(t *testing.T) {
+	t.Parallel()
+	s := &server{api: api.New(api.Deps{})}
+	_, _, err := s.admitAndRun(context.Background(), auth.Check{Scope: "usage:read"}, nil)
+	if got := s.api.Describe(err, surface); got.Code != "INTERNAL_ERROR" {
+		t.Errorf("got %s, want INTERNAL_ERROR", got.Code)
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/kapi-project/kapi/auth"
-	"github.com/kapi-project/kapi/cmd/kapi/wire"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
+	"github.com/kapi-project/kapi/cmd/kapi/kapitest"
 )
 
 func TestUnauthorized(t *testing.T) {
@@ -53,7 +54,7 @@ func TestUnauthorized(t *testing.T) {
 			if resp.Header.Get("X-Request-Id") == "" {
 				t.Error("no X-Request-Id")
 			}
-			if key := bearerKey(tt.header); key != "" && strings.Contains(string(raw), key) {
+			if key := api.BearerKey(tt.header); key != "" && strings.Contains(string(raw), key) {
 				t.Errorf("the body %s echoes the key", raw)
 			}
 		})
@@ -63,10 +64,10 @@ func TestUnauthorized(t *testing.T) {
 func TestBodyLimit(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
-	query := strings.Repeat("a", MaxBodyBytes)
+	query := strings.Repeat("a", api.MaxBodyBytes)
 	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_knowledge","arguments":{"query":"` + query + `"}}}`
 	req, _ := http.NewRequest(http.MethodPost, w.url+"/api/mcp", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+w.full)
+	req.Header.Set("Authorization", "Bearer "+w.Full)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	resp, err := http.DefaultClient.Do(req)
@@ -75,17 +76,17 @@ func TestBodyLimit(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("a body over %d bytes: got %d, want 413", MaxBodyBytes, resp.StatusCode)
+		t.Errorf("a body over %d bytes: got %d, want 413", api.MaxBodyBytes, resp.StatusCode)
 	}
-	if got := w.used(t, w.account); got != 0 {
+	if got := w.Used(t, w.Account, auth.EnvLive); got != 0 {
 		t.Errorf("queries used %d, want 0", got)
 	}
 }
 
 func TestRateLimitPerMinute(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, withPerMinute(3))
-	cs := w.connect(t, w.full)
+	w := newWorld(t, kapitest.WithPerMinute(3))
+	cs := w.connect(t, w.Full)
 	for i := range 3 {
 		if res := callTool(t, cs, "get_usage", nil); res.IsError {
 			t.Fatalf("call %d: %v", i+1, structured(t, res))
@@ -94,7 +95,7 @@ func TestRateLimitPerMinute(t *testing.T) {
 	res := callTool(t, cs, "get_usage", nil)
 	got := structured(t, res)
 	details, _ := got["details"].(map[string]any)
-	if !res.IsError || got["error"] != string(wire.CodeRateLimitExceeded) || details["limit"] != "minute" ||
+	if !res.IsError || got["error"] != string(api.CodeRateLimitExceeded) || details["limit"] != "minute" ||
 		details["retry_after_seconds"] == nil {
 		t.Errorf("4th call = %v, want RATE_LIMIT_EXCEEDED with details.limit minute and retry_after_seconds", got)
 	}
@@ -104,11 +105,11 @@ func TestQuotaExhausted(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
 	limit := auth.DefaultPolicy().Tiers[auth.TierScale].PerMonth
-	w.setUsed(t, w.account, limit)
-	cs := w.connect(t, w.full)
+	w.SetUsed(t, w.Account, auth.EnvLive, limit)
+	cs := w.connect(t, w.Full)
 	res := callTool(t, cs, "search_knowledge", map[string]any{"query": "sleep"})
 	got := structured(t, res)
-	if details, _ := got["details"].(map[string]any); !res.IsError || got["error"] != string(wire.CodeRateLimitExceeded) || details["limit"] != "month" {
+	if details, _ := got["details"].(map[string]any); !res.IsError || got["error"] != string(api.CodeRateLimitExceeded) || details["limit"] != "month" {
 		t.Errorf("search with the quota used up = %v, want RATE_LIMIT_EXCEEDED with details.limit month", got)
 	}
 	usage := structured(t, callTool(t, cs, "get_usage", nil)) // not counted: still answers
@@ -124,8 +125,8 @@ func TestQuotaExhausted(t *testing.T) {
 // against the same monthly quota and the same per-minute limit.
 func TestCountingSharedWithREST(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, withPerMinute(6))
-	cs := w.connect(t, w.full)
+	w := newWorld(t, kapitest.WithPerMinute(6))
+	cs := w.connect(t, w.Full)
 	steps := []struct {
 		name     string
 		call     func() bool // reports success
@@ -137,7 +138,7 @@ func TestCountingSharedWithREST(t *testing.T) {
 		{"REST categories", func() bool { return w.rest(t, "/api/v1/categories") == http.StatusOK }, true, 3},
 		{"MCP recent", func() bool { return !callTool(t, cs, "get_recent_knowledge", nil).IsError }, true, 4},
 		{"MCP failing search", func() bool {
-			return !callTool(t, cs, "search_knowledge", map[string]any{"query": "sleep", "feed": "other"}).IsError
+			return !callTool(t, cs, "search_knowledge", map[string]any{"query": "sleep", "feed": "unsubscribed"}).IsError
 		}, false, 4},
 		{"REST usage", func() bool { return w.rest(t, "/api/v1/usage") == http.StatusOK }, true, 4},
 		{"MCP search over the minute limit", func() bool {
@@ -149,7 +150,7 @@ func TestCountingSharedWithREST(t *testing.T) {
 		if ok := st.call(); ok != st.wantOK {
 			t.Errorf("%s: succeeded %v, want %v", st.name, ok, st.wantOK)
 		}
-		if got := w.used(t, w.account); got != st.wantUsed {
+		if got := w.Used(t, w.Account, auth.EnvLive); got != st.wantUsed {
 			t.Errorf("%s: queries used %d, want %d", st.name, got, st.wantUsed)
 		}
 	}
@@ -159,7 +160,7 @@ func TestCountingSharedWithREST(t *testing.T) {
 func (w *world) rest(t *testing.T, path string) int {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, w.url+path, nil)
-	req.Header.Set("Authorization", "Bearer "+w.full)
+	req.Header.Set("Authorization", "Bearer "+w.Full)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -1,79 +1,49 @@
 // Package mcpserver is kapi's MCP surface: the server agents reach at /api/mcp
 // over Streamable HTTP (stateless, JSON responses), built on the official Go SDK.
-// Its tools call the same domain services as REST and are admitted the same way
-// (Bearer keys, scopes, per-minute limits, monthly quota, account state), and a
-// failing tool reports REST's error codes.
+// It binds each tool's JSON arguments to the request layer's (cmd/kapi/api),
+// admits each call as REST admits a request (scope, per-minute limit, monthly
+// quota, account state), and renders the result, or the error as the request
+// layer describes it with REST's codes, as a tool result.
 //
-// It is the only package that imports the MCP SDK. It imports auth, feeds,
-// search and embed, never rest (it keeps its own small DTOs and error mapping),
-// and never reads the environment.
+// The handler is mounted behind REST's router (cmd/kapi/rest), which gives it
+// the request id, the access log, recovery, the request deadline and the
+// Bearer key check, and puts the caller in the request's context. It is the
+// only package that imports the MCP SDK; it reaches the domain through
+// cmd/kapi/api and never reads the environment.
 package mcpserver
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/kapi-project/kapi/auth"
-	"github.com/kapi-project/kapi/feeds"
-	"github.com/kapi-project/kapi/search"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
-// MaxBodyBytes caps a request body at /api/mcp (API.md §4: 1 MiB for single
-// objects).
-const MaxBodyBytes = 1 << 20
-
-// DefaultTermsURL is where an account accepts the current terms, unless
-// Deps.TermsURL says otherwise (the same default as REST).
-const DefaultTermsURL = "/signup/legal"
-
-// Deps is what the MCP surface needs. Keys, Gate, Catalog and Engine are
-// required. Give it a Gate over the same Limiter and Quota as REST so that both
-// surfaces count against the same limits.
+// Deps is what the MCP surface needs. API is required; give it the same
+// Service as REST so that both surfaces count against the same limits.
 type Deps struct {
-	Keys    *auth.Keys
-	Gate    *auth.Gate
-	Catalog *feeds.Catalog
-	Engine  *search.Engine
+	API     *api.Service
 	Logger  *slog.Logger
 	Version string
-	// TermsURL is details.accept_url of LEGAL_REVIEW_REQUIRED; default
-	// DefaultTermsURL.
-	TermsURL string
-	// Now is the clock (the days argument of get_recent_knowledge); default
-	// time.Now.
-	Now func() time.Time
 }
 
-// server holds the services the tools call.
+// server holds what the tools call.
 type server struct {
-	keys     *auth.Keys
-	gate     *auth.Gate
-	catalog  *feeds.Catalog
-	engine   *search.Engine
-	logger   *slog.Logger
-	termsURL string
-	now      func() time.Time
+	api    *api.Service
+	logger *slog.Logger
 }
 
-// New returns the http.Handler to mount at /api/mcp: the Bearer key is checked
-// first (401 with WWW-Authenticate and REST's error envelope when it is
-// missing, malformed or unknown), then the MCP Streamable HTTP handler serves
-// the JSON-RPC messages statelessly, with JSON (not SSE) responses.
+// New returns the http.Handler to mount at /api/mcp behind authentication:
+// the MCP Streamable HTTP handler, serving JSON-RPC messages statelessly with
+// JSON (not SSE) responses. A request whose context carries no caller
+// (api.WithPrincipal) fails every tool call with INTERNAL_ERROR.
 func New(deps Deps) http.Handler {
-	s := &server{keys: deps.Keys, gate: deps.Gate, catalog: deps.Catalog, engine: deps.Engine,
-		logger: deps.Logger, termsURL: deps.TermsURL, now: deps.Now}
+	s := &server{api: deps.API, logger: deps.Logger}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
-	}
-	if s.termsURL == "" {
-		s.termsURL = DefaultTermsURL
-	}
-	if s.now == nil {
-		s.now = time.Now
 	}
 	version := deps.Version
 	if version == "" {
@@ -82,10 +52,9 @@ func New(deps Deps) http.Handler {
 	ms := mcp.NewServer(&mcp.Implementation{Name: "kapi", Title: "kapi knowledge API", Version: version},
 		&mcp.ServerOptions{Instructions: instructions, Logger: sdkLogger(s.logger)})
 	s.register(ms)
-	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return ms },
+	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return ms },
 		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: sdkLogger(s.logger),
-			MaxRequestBodyBytes: MaxBodyBytes})
-	return s.authenticate(h)
+			MaxRequestBodyBytes: api.MaxBodyBytes})
 }
 
 // instructions tell an agent how to use the tools together.
@@ -93,8 +62,9 @@ const instructions = `kapi serves curated knowledge entries from feeds the accou
 Start with search_knowledge for a question; use list_feeds to see the feeds (ids and slugs)
 and get_category_summary to see what a feed covers. Entries come from one feed at a time
 unless feed is "all" (search_knowledge and get_recent_knowledge only). Tools that read
-knowledge use one unit of the monthly quota when they succeed; get_usage shows the counters.
-A failing tool returns {"error": CODE, "message": ...} with isError set.`
+knowledge use one unit of the monthly quota when they succeed; every result's meta shows
+the counters and the per-minute limit. A failing tool returns {"error": CODE, "message": ...,
+"details": ...} with isError set; details.field names a bad argument.`
 
 // sdkLogger is logger for the SDK's own lines, warnings and errors only: in
 // stateless mode it logs a session's connection and disconnection at info level

@@ -1,6 +1,7 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,11 +9,10 @@ import (
 	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
-	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/kapi-project/kapi/auth"
-	"github.com/kapi-project/kapi/cmd/kapi/wire"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
 // call is what a tool handler knows about the request besides its arguments.
@@ -30,115 +30,83 @@ type toolSpec struct {
 	readOnly    bool
 }
 
+// errNoCaller: the handler was reached without authentication in front.
+var errNoCaller = errors.New("mcpserver: no caller in the request context")
+
 // addTool registers a tool whose arguments decode into In and whose result is
 // Out. The input schema is inferred from In (lenient types allow both shapes,
-// unknown arguments are ignored as REST ignores unknown parameters) and
-// arguments that violate it are a JSON-RPC invalid-params error. The output
-// schema admits Out or the tool error object. Each call is admitted through the
-// gate first; a counted call's quota unit is committed only when run succeeds.
+// unknown arguments are ignored as REST ignores unknown parameters); the
+// output schema admits Out or the tool error object, each with meta. Each
+// call is admitted through the gate first, then its arguments are decoded and
+// run: an argument of the wrong shape, like any failure, is a tool error. A
+// counted call's quota unit is kept only when run succeeds.
 func addTool[In, Out any](s *server, ms *mcp.Server, spec toolSpec, run func(context.Context, call, In) (Out, error)) {
 	in := schemaFor[In]()
 	in.AdditionalProperties = nil
-	resolved, err := in.Resolve(nil)
-	if err != nil {
-		panic(fmt.Sprintf("mcpserver: input schema of %s: %v", spec.name, err)) // a programming error
-	}
 	def := &mcp.Tool{Name: spec.name, Title: spec.title, Description: spec.description,
-		InputSchema: in, OutputSchema: outputSchema(schemaFor[Out]()),
-		Annotations: annotations(spec)}
+		InputSchema: in, OutputSchema: outputSchema(schemaFor[Out]()), Annotations: annotations(spec)}
 	ms.AddTool(def, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		var args In
-		if err := decodeArgs(req.Params.Arguments, resolved, &args); err != nil {
-			return nil, err
-		}
 		start := time.Now()
-		out, err := s.admitAndRun(ctx, spec.check, func(ctx context.Context, c call) (any, error) {
+		out, adm, err := s.admitAndRun(ctx, spec.check, func(ctx context.Context, c call) (any, error) {
+			var args In
+			if err := decodeArgs(req.Params.Arguments, &args); err != nil {
+				return nil, err
+			}
 			return run(ctx, c, args)
 		})
-		s.logCall(ctx, spec.name, start, err)
+		m := metaOf(ctx, adm)
 		if err != nil {
-			return errorResult(toToolError(err, s.termsURL)), nil
+			e := s.api.Describe(err, surface)
+			s.logCall(ctx, spec.name, start, e)
+			return errorResult(e, m), nil
 		}
-		return successResult(out)
+		s.logCall(ctx, spec.name, start, nil)
+		return successResult(out, m)
 	})
 }
 
-// decodeArgs validates raw arguments against the input schema and decodes them.
-// Both failures are JSON-RPC invalid-params errors.
-func decodeArgs(raw json.RawMessage, resolved *jsonschema.Resolved, dst any) error {
+// decodeArgs decodes a call's arguments (none: {}) as a REST body is decoded.
+func decodeArgs(raw json.RawMessage, dst any) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		raw = json.RawMessage("{}")
 	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return invalidParams("arguments are not valid JSON: " + err.Error())
-	}
-	if err := resolved.Validate(v); err != nil {
-		return invalidParams("invalid arguments: " + err.Error())
-	}
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return invalidParams("invalid arguments: " + err.Error())
-	}
-	return nil
-}
-
-func invalidParams(message string) error {
-	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: message}
+	return api.DecodeJSON(bytes.NewReader(raw), dst)
 }
 
 // admitAndRun applies the gate's check for the caller in ctx, runs fn when
-// admitted, and settles a reserved quota unit: committed when fn succeeds,
-// released when it fails.
-func (s *server) admitAndRun(ctx context.Context, check auth.Check, fn func(context.Context, call) (any, error)) (any, error) {
-	p, ok := principalFrom(ctx)
+// admitted, and settles a reserved quota unit: kept when fn succeeds, released
+// when it fails. The admission is nil only when there is no caller.
+func (s *server) admitAndRun(ctx context.Context, check auth.Check, fn func(context.Context, call) (any, error)) (any, *auth.Admission, error) {
+	p, ok := api.PrincipalFrom(ctx)
 	if !ok {
-		return nil, errors.New("mcpserver: no principal in the tool context") // authenticate always sets it
+		return nil, nil, errNoCaller
 	}
-	adm, err := s.gate.Admit(ctx, p, check)
+	adm, err := s.api.Admit(ctx, p, check)
 	if err != nil {
-		return nil, err
+		return nil, adm, err
 	}
 	out, err := fn(ctx, call{principal: p, admission: adm})
 	if serr := adm.Settle(ctx, err == nil); serr != nil {
-		s.logger.ErrorContext(ctx, "quota unit not released", "request_id", requestID(ctx), "error", serr)
+		s.logger.ErrorContext(ctx, "quota unit not released", "request_id", api.RequestIDFrom(ctx), "error", serr)
 	}
-	return out, err
+	return out, adm, err
 }
 
 // logCall writes one line per tool call; failures with an internal cause carry
 // it (the agent never sees it).
-func (s *server) logCall(ctx context.Context, name string, start time.Time, err error) {
-	attrs := []any{"request_id", requestID(ctx), "tool", name,
+func (s *server) logCall(ctx context.Context, name string, start time.Time, e *api.Error) {
+	attrs := []any{"request_id", api.RequestIDFrom(ctx), "tool", name,
 		"duration_ms", float64(time.Since(start).Microseconds()) / 1000}
-	if err == nil {
+	if e == nil {
 		s.logger.InfoContext(ctx, "mcp tool call", attrs...)
 		return
 	}
-	te := toToolError(err, s.termsURL)
-	attrs = append(attrs, "code", te.Code)
-	if te.Code == wire.CodeInternal || te.Code == wire.CodeServiceUnavailable {
-		s.logger.ErrorContext(ctx, "mcp tool call failed", append(attrs, "error", err)...)
+	attrs = append(attrs, "code", e.Code)
+	if e.Code == api.CodeInternal || e.Code == api.CodeServiceUnavailable {
+		s.logger.ErrorContext(ctx, "mcp tool call failed", append(attrs, "error", e.Cause())...)
 		return
 	}
 	s.logger.InfoContext(ctx, "mcp tool call", attrs...)
-}
-
-// successResult carries out as structured content and as JSON text.
-func successResult(out any) (*mcp.CallToolResult, error) {
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("marshal tool result: %w", err)
-	}
-	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(b)}},
-		StructuredContent: json.RawMessage(b)}, nil
-}
-
-// errorResult is a tool error: isError, the error object as JSON text in
-// content[0] and as structured content.
-func errorResult(e *toolError) *mcp.CallToolResult {
-	b, _ := json.Marshal(e) // a toolError always marshals: strings and plain details
-	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: string(b)}},
-		StructuredContent: json.RawMessage(b)}
 }
 
 // schemaFor infers T's JSON schema, with the lenient argument types' schemas.
@@ -150,23 +118,13 @@ func schemaFor[T any]() *jsonschema.Schema {
 	return s
 }
 
-// outputSchema admits a result of schema out or a tool error object: MCP
-// clients check structured content against the output schema, errors included.
-func outputSchema(out *jsonschema.Schema) *jsonschema.Schema {
-	errSchema := &jsonschema.Schema{Type: "object", Required: []string{"error", "message"},
-		Properties: map[string]*jsonschema.Schema{
-			"error":   {Type: "string", Description: "the API error code, e.g. FEED_NOT_SUBSCRIBED"},
-			"message": {Type: "string"},
-			"details": {Type: "object"},
-		}}
-	return &jsonschema.Schema{Type: "object", AnyOf: []*jsonschema.Schema{out, errSchema}}
-}
-
+// annotations: every tool is idempotent (subscribing again changes nothing)
+// and works on kapi's own data only.
 func annotations(spec toolSpec) *mcp.ToolAnnotations {
-	closed := false
-	a := &mcp.ToolAnnotations{Title: spec.title, ReadOnlyHint: spec.readOnly, OpenWorldHint: &closed}
+	no := false
+	a := &mcp.ToolAnnotations{Title: spec.title, ReadOnlyHint: spec.readOnly, IdempotentHint: true, OpenWorldHint: &no}
 	if !spec.readOnly {
-		a.DestructiveHint, a.IdempotentHint = &closed, true
+		a.DestructiveHint = &no
 	}
 	return a
 }

@@ -12,13 +12,13 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/kapi-project/kapi/auth"
-	"github.com/kapi-project/kapi/cmd/kapi/wire"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
 func TestListTools(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
-	res, err := w.connect(t, w.full).ListTools(context.Background(), nil)
+	res, err := w.connect(t, w.Full).ListTools(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,8 +37,9 @@ func TestListTools(t *testing.T) {
 			t.Errorf("tool %s missing", name)
 			continue
 		}
-		if tool.Description == "" || tool.Annotations == nil || tool.Annotations.ReadOnlyHint != readOnly {
-			t.Errorf("%s: description %q, annotations %+v; want a description and readOnlyHint %v",
+		if tool.Description == "" || tool.Annotations == nil || tool.Annotations.ReadOnlyHint != readOnly ||
+			!tool.Annotations.IdempotentHint {
+			t.Errorf("%s: description %q, annotations %+v; want a description, readOnlyHint %v and idempotentHint",
 				name, tool.Description, tool.Annotations, readOnly)
 		}
 		if tool.OutputSchema == nil {
@@ -67,7 +68,7 @@ func TestListTools(t *testing.T) {
 func TestToolsSucceed(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
-	cs := w.connect(t, w.full)
+	cs := w.connect(t, w.Full)
 	tests := []struct {
 		tool string
 		args map[string]any
@@ -75,17 +76,17 @@ func TestToolsSucceed(t *testing.T) {
 		n    int    // its wanted length
 		feed string // wanted feeds[0].slug, "" for none
 	}{
-		{"search_knowledge", map[string]any{"query": "sleep"}, "results", 5, "alpha"},
-		{"search_knowledge", map[string]any{"query": "sleep", "feed": "beta", "mode": "hybrid", "limit": 2}, "results", 2, "beta"},
-		{"search_knowledge", map[string]any{"query": "sleep", "feed": "all", "limit": 50}, "results", 9, "alpha"},
-		{"search_knowledge", map[string]any{"query": "sleep", "categories": []string{"diet"}, "limit": 50}, "results", 3, "alpha"},
+		{"search_knowledge", map[string]any{"query": "sleep"}, "entries", 5, "alpha"},
+		{"search_knowledge", map[string]any{"query": "sleep", "feed": "beta", "mode": "hybrid", "limit": 2}, "entries", 2, "beta"},
+		{"search_knowledge", map[string]any{"query": "sleep", "feed": "all", "limit": 50}, "entries", 9, "alpha"},
+		{"search_knowledge", map[string]any{"query": "sleep", "categories": []string{"diet"}, "limit": 50}, "entries", 3, "alpha"},
 		{"get_recent_knowledge", map[string]any{}, "entries", 5, "alpha"},
 		{"get_recent_knowledge", map[string]any{"feed": "all", "days": 1, "limit": 50}, "entries", 9, "alpha"},
 		{"get_recent_knowledge", map[string]any{"feed": "beta", "since": "2000-01-01T00:00:00Z", "category": "sleep"}, "entries", 2, "beta"},
 		{"get_category_summary", map[string]any{"feed": "beta"}, "categories", 2, "beta"},
-		{"list_feeds", nil, "feeds", 4, ""}, // the published alpha, beta and other, and gone (subscribed)
-		{"get_knowledge", map[string]any{"id": w.entry["beta"].String(), "feed": w.feed["beta"].String()}, "", 0, "beta"},
-		{"subscribe_feed", map[string]any{"feed": "other"}, "", 0, ""},
+		{"list_feeds", nil, "feeds", 4, ""}, // the published alpha, beta and unsubscribed, and gone (subscribed)
+		{"get_knowledge", map[string]any{"id": w.Entry["beta"].String(), "feed": w.Feed["beta"].ID.String()}, "", 0, "beta"},
+		{"subscribe_feed", map[string]any{"feed": "unsubscribed"}, "", 0, ""},
 		{"get_usage", nil, "", 0, ""},
 	}
 	for _, tt := range tests {
@@ -105,7 +106,26 @@ func TestToolsSucceed(t *testing.T) {
 				t.Errorf("%s(%v): served by %v, want %s", tt.tool, tt.args, slug, tt.feed)
 			}
 		}
+		checkMeta(t, tt.tool, got)
 		checkOutputSchema(t, cs, tt.tool, got)
+	}
+}
+
+// checkMeta: every result carries REST's usage facts: the request id, the
+// usage counters of meta and the per-minute limit of the X-RateLimit-* headers.
+func checkMeta(t *testing.T, tool string, got map[string]any) {
+	t.Helper()
+	m, _ := got["meta"].(map[string]any)
+	rate, _ := m["rate_limit"].(map[string]any)
+	for _, k := range []string{"request_id", "queries_used", "queries_limit", "queries_remaining", "period_start", "period_end", "tier"} {
+		if m[k] == nil {
+			t.Errorf("%s: meta lacks %s: %v", tool, k, m)
+		}
+	}
+	for _, k := range []string{"limit", "remaining", "reset"} {
+		if _, ok := rate[k].(float64); !ok {
+			t.Errorf("%s: meta.rate_limit lacks %s: %v", tool, k, m)
+		}
 	}
 }
 
@@ -139,40 +159,49 @@ func checkOutputSchema(t *testing.T, cs *mcp.ClientSession, tool string, got map
 func TestToolErrors(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
-	inactive := w.newAccount(t, auth.TierScale, auth.AccountUpdate{Status: new(auth.StatusPastDue)})
-	inactiveKey := w.newKey(t, auth.KeySpec{AccountID: inactive, Env: auth.EnvLive})
-	unsubscribed := w.newKey(t, auth.KeySpec{AccountID: w.newAccount(t, auth.TierScale, auth.AccountUpdate{}), Env: auth.EnvLive})
+	inactive := w.NewAccount(t, auth.TierScale, auth.AccountUpdate{Status: new(auth.StatusPastDue)})
+	inactiveKey := w.NewKey(t, auth.KeySpec{AccountID: inactive, Env: auth.EnvLive}).Secret
+	unsubscribed := w.NewKey(t, auth.KeySpec{AccountID: w.NewAccount(t, auth.TierScale, auth.AccountUpdate{}), Env: auth.EnvLive}).Secret
 	tests := []struct {
 		name, key, tool string
 		args            map[string]any
-		code            wire.Code
+		code            api.Code
+		field           string // details.field, for VALIDATION_ERROR
 	}{
-		{"feed not subscribed", w.full, "search_knowledge", map[string]any{"query": "sleep", "feed": "other"}, wire.CodeFeedNotSubscribed},
-		{"no subscriptions", unsubscribed, "get_category_summary", nil, wire.CodeFeedNotSubscribed},
-		{"unknown feed", w.full, "search_knowledge", map[string]any{"query": "sleep", "feed": "nope"}, wire.CodeNotFound},
-		{"malformed feed", w.full, "get_recent_knowledge", map[string]any{"feed": "Not A Slug!"}, wire.CodeInvalidFeed},
-		{"all for categories", w.full, "get_category_summary", map[string]any{"feed": "all"}, wire.CodeInvalidFeed},
-		{"all for get", w.full, "get_knowledge", map[string]any{"id": w.entry["alpha"].String(), "feed": "all"}, wire.CodeInvalidFeed},
-		{"get without feed, several feeds", w.full, "get_knowledge", map[string]any{"id": w.entry["alpha"].String(), "feed": ""}, wire.CodeInvalidFeed},
-		{"archived feed", w.full, "search_knowledge", map[string]any{"query": "sleep", "feed": "gone"}, wire.CodeFeedUnavailable},
-		{"category restricted", w.sleepy, "search_knowledge", map[string]any{"query": "sleep", "categories": "diet"}, wire.CodeCategoryRestricted},
-		{"category restricted recent", w.sleepy, "get_recent_knowledge", map[string]any{"category": "diet"}, wire.CodeCategoryRestricted},
-		{"no feeds:write", w.reader, "subscribe_feed", map[string]any{"feed": "other"}, wire.CodeInsufficientScope},
-		{"inactive account", inactiveKey, "search_knowledge", map[string]any{"query": "sleep"}, wire.CodeSubscriptionInactive},
-		{"entry of another feed", w.full, "get_knowledge", map[string]any{"id": w.entry["alpha"].String(), "feed": "beta"}, wire.CodeNotFound},
-		{"bad id", w.full, "get_knowledge", map[string]any{"id": "42", "feed": "beta"}, wire.CodeValidation},
-		{"limit too big", w.full, "search_knowledge", map[string]any{"query": "sleep", "limit": 51}, wire.CodeValidation},
-		{"limit not a number", w.full, "search_knowledge", map[string]any{"query": "sleep", "limit": "five"}, wire.CodeValidation},
-		{"confidence out of range", w.full, "search_knowledge", map[string]any{"query": "sleep", "confidence_min": "1.5"}, wire.CodeValidation},
-		{"unknown mode", w.full, "search_knowledge", map[string]any{"query": "sleep", "mode": "fuzzy"}, wire.CodeValidation},
-		{"unknown fusion", w.full, "search_knowledge", map[string]any{"query": "sleep", "mode": "hybrid", "fusion": "max"}, wire.CodeValidation},
-		{"semantic weight out of range", w.full, "search_knowledge", map[string]any{"query": "sleep", "mode": "hybrid", "semantic_weight": 2}, wire.CodeValidation},
-		{"blank query", w.full, "search_knowledge", map[string]any{"query": "  "}, wire.CodeValidation},
-		{"bad since", w.full, "get_recent_knowledge", map[string]any{"since": "yesterday"}, wire.CodeValidation},
-		{"subscribe to unknown feed", w.full, "subscribe_feed", map[string]any{"feed": "nope"}, wire.CodeNotFound},
-		{"subscribe to archived feed", w.full, "subscribe_feed", map[string]any{"feed": "gone"}, wire.CodeFeedUnavailable},
+		{"feed not subscribed", w.Full, "search_knowledge", map[string]any{"query": "sleep", "feed": "unsubscribed"}, api.CodeFeedNotSubscribed, ""},
+		{"no subscriptions", unsubscribed, "get_category_summary", nil, api.CodeFeedNotSubscribed, ""},
+		{"unknown feed", w.Full, "search_knowledge", map[string]any{"query": "sleep", "feed": "nope"}, api.CodeNotFound, ""},
+		{"malformed feed", w.Full, "get_recent_knowledge", map[string]any{"feed": "Not A Slug!"}, api.CodeInvalidFeed, ""},
+		{"all for categories", w.Full, "get_category_summary", map[string]any{"feed": "all"}, api.CodeInvalidFeed, ""},
+		{"all for get", w.Full, "get_knowledge", map[string]any{"id": w.Entry["alpha"].String(), "feed": "all"}, api.CodeInvalidFeed, ""},
+		{"get without feed, several feeds", w.Full, "get_knowledge", map[string]any{"id": w.Entry["alpha"].String(), "feed": ""}, api.CodeInvalidFeed, ""},
+		{"archived feed", w.Full, "search_knowledge", map[string]any{"query": "sleep", "feed": "gone"}, api.CodeFeedUnavailable, ""},
+		{"category restricted", w.Restricted, "search_knowledge", map[string]any{"query": "sleep", "categories": "diet"}, api.CodeCategoryRestricted, ""},
+		{"category restricted recent", w.Restricted, "get_recent_knowledge", map[string]any{"category": "diet"}, api.CodeCategoryRestricted, ""},
+		{"no feeds:write", w.Reader, "subscribe_feed", map[string]any{"feed": "unsubscribed"}, api.CodeInsufficientScope, ""},
+		{"inactive account", inactiveKey, "search_knowledge", map[string]any{"query": "sleep"}, api.CodeSubscriptionInactive, ""},
+		{"entry of another feed", w.Full, "get_knowledge", map[string]any{"id": w.Entry["alpha"].String(), "feed": "beta"}, api.CodeNotFound, ""},
+		{"bad id", w.Full, "get_knowledge", map[string]any{"id": "42", "feed": "beta"}, api.CodeValidation, "id"},
+		{"limit too big", w.Full, "search_knowledge", map[string]any{"query": "sleep", "limit": 51}, api.CodeValidation, "limit"},
+		{"limit not a number", w.Full, "search_knowledge", map[string]any{"query": "sleep", "limit": "five"}, api.CodeValidation, "limit"},
+		{"confidence out of range", w.Full, "search_knowledge", map[string]any{"query": "sleep", "confidence_min": "1.5"}, api.CodeValidation, "confidence_min"},
+		{"unknown mode", w.Full, "search_knowledge", map[string]any{"query": "sleep", "mode": "fuzzy"}, api.CodeValidation, "mode"},
+		{"unknown fusion", w.Full, "search_knowledge", map[string]any{"query": "sleep", "mode": "hybrid", "fusion": "max"}, api.CodeValidation, "fusion"},
+		{"semantic weight out of range", w.Full, "search_knowledge", map[string]any{"query": "sleep", "mode": "hybrid", "semantic_weight": 2}, api.CodeValidation, "semantic_weight"},
+		{"blank query", w.Full, "search_knowledge", map[string]any{"query": "  "}, api.CodeValidation, "query"},
+		{"bad since", w.Full, "get_recent_knowledge", map[string]any{"since": "yesterday"}, api.CodeValidation, "since"},
+		{"subscribe to unknown feed", w.Full, "subscribe_feed", map[string]any{"feed": "nope"}, api.CodeNotFound, ""},
+		{"subscribe to archived feed", w.Full, "subscribe_feed", map[string]any{"feed": "gone"}, api.CodeFeedUnavailable, ""},
+		// Missing arguments and arguments of the wrong shape: tool errors too,
+		// so that a model can correct itself.
+		{"missing query", w.Full, "search_knowledge", map[string]any{"limit": 3}, api.CodeValidation, "query"},
+		{"limit of the wrong type", w.Full, "search_knowledge", map[string]any{"query": "sleep", "limit": true}, api.CodeValidation, "limit"},
+		{"list where a string belongs", w.Full, "get_knowledge", map[string]any{"id": []string{"a"}, "feed": "beta"}, api.CodeValidation, "id"},
+		{"categories of the wrong type", w.Full, "search_knowledge", map[string]any{"query": "sleep", "categories": 5}, api.CodeValidation, "categories"},
+		{"missing feed", w.Full, "subscribe_feed", nil, api.CodeValidation, "feed"},
+		{"empty category", w.Full, "search_knowledge", map[string]any{"query": "sleep", "categories": []string{"sleep", "--"}}, api.CodeValidation, "categories"},
 	}
-	before := w.used(t, w.account)
+	before := w.Used(t, w.Account, auth.EnvLive)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := callTool(t, w.connect(t, tt.key), tt.tool, tt.args)
@@ -180,33 +209,29 @@ func TestToolErrors(t *testing.T) {
 			if !res.IsError || got["error"] != string(tt.code) || got["message"] == "" {
 				t.Errorf("%s(%v) = isError %v, %v; want isError, error %s and a message", tt.tool, tt.args, res.IsError, got, tt.code)
 			}
+			details, _ := got["details"].(map[string]any)
+			if tt.field != "" && details["field"] != tt.field {
+				t.Errorf("%s(%v): details %v, want field %s", tt.tool, tt.args, details, tt.field)
+			}
+			checkMeta(t, tt.tool, got)
 		})
 	}
-	if after := w.used(t, w.account); after != before {
+	if after := w.Used(t, w.Account, auth.EnvLive); after != before {
 		t.Errorf("failed calls used %d quota units, want 0", after-before)
 	}
 }
 
+// TestProtocolErrors: an unknown tool is a JSON-RPC error; bad arguments are
+// tool errors (TestToolErrors).
 func TestProtocolErrors(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
-	cs := w.connect(t, w.full)
-	tests := []struct {
-		name, tool string
-		args       map[string]any
-	}{
-		{"unknown tool", "drop_tables", nil},
-		{"missing required argument", "search_knowledge", map[string]any{"limit": 3}},
-		{"wrong type", "search_knowledge", map[string]any{"query": "sleep", "limit": true}},
-		{"list where a string belongs", "get_knowledge", map[string]any{"id": []string{"a"}, "feed": "beta"}},
+	cs := w.connect(t, w.Full)
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "drop_tables"})
+	if err == nil {
+		t.Errorf("unknown tool: got result %+v, want a JSON-RPC error", res)
 	}
-	for _, tt := range tests {
-		res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: tt.name, Arguments: tt.args})
-		if err == nil {
-			t.Errorf("%s: got result %+v, want a JSON-RPC error", tt.name, res)
-		}
-	}
-	if got := w.used(t, w.account); got != 0 {
+	if got := w.Used(t, w.Account, auth.EnvLive); got != 0 {
 		t.Errorf("protocol errors used %d quota units, want 0", got)
 	}
 }
@@ -214,7 +239,7 @@ func TestProtocolErrors(t *testing.T) {
 func TestLenientArguments(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
-	cs := w.connect(t, w.full)
+	cs := w.connect(t, w.Full)
 	tests := []struct {
 		name string
 		args map[string]any
@@ -225,11 +250,12 @@ func TestLenientArguments(t *testing.T) {
 		{"categories as a comma string", map[string]any{"query": "sleep", "categories": "diet, sleep", "limit": 50}, 6},
 		{"categories as an array", map[string]any{"query": "sleep", "categories": []string{"sleep"}, "limit": 50}, 3},
 		{"confidence as a string", map[string]any{"query": "sleep", "confidence_min": "0.55", "limit": "50"}, 3},
-		{"unknown argument ignored", map[string]any{"query": "sleep", "offset": 3}, 5},
+		{"unknown argument ignored", map[string]any{"query": "sleep", "color": "blue"}, 5},
+		{"offset pages on", map[string]any{"query": "sleep", "offset": "3"}, 3},
 	}
 	for _, tt := range tests {
 		got := structured(t, callTool(t, cs, "search_knowledge", tt.args))
-		if results, _ := got["results"].([]any); len(results) != tt.want {
+		if entries, _ := got["entries"].([]any); len(entries) != tt.want {
 			t.Errorf("%s: search_knowledge(%v) = %v; want %d results", tt.name, tt.args, got, tt.want)
 		}
 	}
@@ -240,14 +266,14 @@ func TestLenientArguments(t *testing.T) {
 func TestSearchHighlightsOnlyInFull(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
-	cs := w.connect(t, w.full)
+	cs := w.connect(t, w.Full)
 	for _, verbosity := range []string{"full", "compact"} {
 		res := callTool(t, cs, "search_knowledge", map[string]any{"query": "sleep", "verbosity": verbosity})
 		got := structured(t, res)
 		if res.IsError {
 			t.Fatalf("%s: error %v", verbosity, got)
 		}
-		first := got["results"].([]any)[0].(map[string]any)
+		first := got["entries"].([]any)[0].(map[string]any)
 		h, ok := first["highlight"].(map[string]any)
 		if ok != (verbosity == "full") {
 			t.Errorf("%s: highlight %v, want one only in full", verbosity, first["highlight"])

@@ -17,9 +17,9 @@ import (
 func TestQuotaConcurrency(t *testing.T) {
 	t.Parallel()
 	as := newAuthServer(t, authOptions{policy: generous()})
-	acct := as.account(t, auth.TierStarter, auth.AccountUpdate{})
-	live := as.key(t, auth.KeySpec{AccountID: acct})
-	as.setUsed(t, acct, auth.EnvLive, 950)
+	acct := as.NewAccount(t, auth.TierStarter, auth.AccountUpdate{})
+	live := as.NewKey(t, auth.KeySpec{AccountID: acct})
+	as.SetUsed(t, acct, auth.EnvLive, 950)
 
 	codes := make([]int, 200)
 	var wg sync.WaitGroup
@@ -40,7 +40,7 @@ func TestQuotaConcurrency(t *testing.T) {
 	if count[http.StatusOK] != 50 || count[http.StatusTooManyRequests] != 150 {
 		t.Errorf("got %v, want 50 × 200 and 150 × 429", count)
 	}
-	if got := as.used(t, acct, auth.EnvLive); got != 1_000 {
+	if got := as.Used(t, acct, auth.EnvLive); got != 1_000 {
 		t.Errorf("queries_used: got %d, want 1000", got)
 	}
 }
@@ -52,8 +52,8 @@ func TestRedisDownFallsBack(t *testing.T) {
 	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
 	t.Cleanup(func() { down.Close() })
 	as := newAuthServer(t, authOptions{redis: down})
-	acct := as.account(t, auth.TierStarter, auth.AccountUpdate{})
-	live := as.key(t, auth.KeySpec{AccountID: acct})
+	acct := as.NewAccount(t, auth.TierStarter, auth.AccountUpdate{})
+	live := as.NewKey(t, auth.KeySpec{AccountID: acct})
 	codes := map[int]int{}
 	for range 12 {
 		rec, _ := as.do(t, http.MethodGet, "/api/v1/usage", bearer(live.Secret), "")
@@ -72,9 +72,9 @@ func TestRedisDownFallsBack(t *testing.T) {
 func TestLogsHoldNoKeys(t *testing.T) {
 	t.Parallel()
 	as := newAuthServer(t, authOptions{})
-	acct := as.account(t, auth.TierStarter, auth.AccountUpdate{})
-	live := as.key(t, auth.KeySpec{AccountID: acct, Scopes: []string{"*"}})
-	test := as.key(t, auth.KeySpec{AccountID: acct, Env: auth.EnvTest})
+	acct := as.NewAccount(t, auth.TierStarter, auth.AccountUpdate{})
+	live := as.NewKey(t, auth.KeySpec{AccountID: acct, Scopes: []string{"*"}})
+	test := as.NewKey(t, auth.KeySpec{AccountID: acct, Env: auth.EnvTest})
 	wrong := live.Secret[:len(live.Secret)-24] + strings.Repeat("q", 24)
 	malformed := "pg_live_" + strings.Repeat("s", 30)
 	keys := []string{live.Secret, test.Secret, wrong, malformed}
@@ -91,7 +91,7 @@ func TestLogsHoldNoKeys(t *testing.T) {
 	for range 12 { // into the rate limit
 		as.do(t, http.MethodGet, "/test/counted", bearer(test.Secret), "")
 	}
-	as.keys.Close() // flush last_used_at and its log lines, if any
+	as.Keys.Close() // flush last_used_at and its log lines, if any
 	logs := as.logs.String()
 	if !strings.Contains(logs, `"status":401`) || !strings.Contains(logs, `"status":429`) {
 		t.Fatalf("the run did not log what it should have:\n%s", logs)

@@ -28,12 +28,12 @@ func BenchmarkAuthenticateAdmit(b *testing.B) {
 	}
 	as := newAuthServer(b, authOptions{policy: &pol})
 	as.router.GET("/bench/open", as.handle(func(c *gin.Context) error {
-		respond(c, http.StatusOK, map[string]string{"ok": "yes"}, nil)
+		respond(c, http.StatusOK, reply{data: map[string]string{"ok": "yes"}})
 		return nil
 	}))
 	as.router.GET("/bench/uncounted", as.authed("knowledge:read", accountChecked), as.handle(testHandler))
-	acct := as.account(b, auth.TierScale, auth.AccountUpdate{})
-	key := as.key(b, auth.KeySpec{AccountID: acct}).Secret
+	acct := as.NewAccount(b, auth.TierScale, auth.AccountUpdate{})
+	key := as.NewKey(b, auth.KeySpec{AccountID: acct}).Secret
 	for _, bc := range []struct{ name, path, key string }{
 		{"baseline", "/bench/open", ""},
 		{"auth+limit+quota", "/test/counted", key},

@@ -17,22 +17,22 @@ func TestAuthScenarios(t *testing.T) {
 	t.Parallel()
 	as := newAuthServer(t, authOptions{policy: generous()})
 	ctx := context.Background()
-	active := as.account(t, auth.TierPro, auth.AccountUpdate{})
-	live := as.key(t, auth.KeySpec{AccountID: active})
-	test := as.key(t, auth.KeySpec{AccountID: active, Env: auth.EnvTest})
-	all := as.key(t, auth.KeySpec{AccountID: active, Scopes: []string{"*"}})
-	knowledgeAll := as.key(t, auth.KeySpec{AccountID: active, Scopes: []string{"knowledge:*"}})
-	usageOnly := as.key(t, auth.KeySpec{AccountID: active, Scopes: []string{"usage:read"}})
-	revoked := as.key(t, auth.KeySpec{AccountID: active})
-	if _, err := as.keys.Revoke(ctx, active, revoked.ID); err != nil {
+	active := as.NewAccount(t, auth.TierPro, auth.AccountUpdate{})
+	live := as.NewKey(t, auth.KeySpec{AccountID: active})
+	test := as.NewKey(t, auth.KeySpec{AccountID: active, Env: auth.EnvTest})
+	all := as.NewKey(t, auth.KeySpec{AccountID: active, Scopes: []string{"*"}})
+	knowledgeAll := as.NewKey(t, auth.KeySpec{AccountID: active, Scopes: []string{"knowledge:*"}})
+	usageOnly := as.NewKey(t, auth.KeySpec{AccountID: active, Scopes: []string{"usage:read"}})
+	revoked := as.NewKey(t, auth.KeySpec{AccountID: active})
+	if _, err := as.Keys.Revoke(ctx, active, revoked.ID); err != nil {
 		t.Fatal(err)
 	}
 	past := time.Now().Add(-time.Minute)
-	expired := as.key(t, auth.KeySpec{AccountID: active, ExpiresAt: &past})
+	expired := as.NewKey(t, auth.KeySpec{AccountID: active, ExpiresAt: &past})
 	future := time.Now().Add(time.Hour)
-	expiring := as.key(t, auth.KeySpec{AccountID: active, ExpiresAt: &future})
+	expiring := as.NewKey(t, auth.KeySpec{AccountID: active, ExpiresAt: &future})
 	stateKey := func(u auth.AccountUpdate) string {
-		return as.key(t, auth.KeySpec{AccountID: as.account(t, auth.TierStarter, u), Scopes: []string{"*"}}).Secret
+		return as.NewKey(t, auth.KeySpec{AccountID: as.NewAccount(t, auth.TierStarter, u), Scopes: []string{"*"}}).Secret
 	}
 	pastDue, canceled := auth.StatusPastDue, auth.StatusCanceled
 	no := false
@@ -72,7 +72,7 @@ func TestAuthScenarios(t *testing.T) {
 		{"past_due on knowledge", bearer(pastDueKey), "/test/counted", 403, "SUBSCRIPTION_INACTIVE", "", [2]string{}},
 		{"canceled on knowledge", bearer(canceledKey), "/test/checked", 403, "SUBSCRIPTION_INACTIVE", "", [2]string{}},
 		{"past_due still reads usage", bearer(pastDueKey), "/api/v1/usage", 200, "", "", [2]string{}},
-		{"terms not accepted on knowledge", bearer(termsKey), "/test/counted", 412, "LEGAL_REVIEW_REQUIRED", "", [2]string{"accept_url", DefaultTermsURL}},
+		{"terms not accepted on knowledge", bearer(termsKey), "/test/counted", 412, "LEGAL_REVIEW_REQUIRED", "", [2]string{"accept_url", "/signup/legal"}},
 		{"terms not accepted still reads usage", bearer(termsKey), "/api/v1/usage", 200, "", "", [2]string{}},
 		{"past_due still manages keys", bearer(pastDueKey), "/api/v1/keys", 200, "", "", [2]string{}},
 		{"canceled still manages keys", bearer(canceledKey), "/api/v1/keys", 200, "", "", [2]string{}},

@@ -1,13 +1,12 @@
 package rest
 
 import (
-	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/kapi-project/kapi/auth"
-	"github.com/kapi-project/kapi/cmd/kapi/wire"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
 // The envelope of API.md §3. Success bodies always have all five keys (pagination
@@ -16,94 +15,104 @@ import (
 
 type successBody struct {
 	Data       any          `json:"data"`
-	Pagination *Pagination  `json:"pagination"`
-	Meta       Meta         `json:"meta"`
-	Context    *RespContext `json:"context,omitempty"`
+	Pagination *pagination  `json:"pagination"`
+	Meta       meta         `json:"meta"`
+	Context    *respContext `json:"context,omitempty"`
 	Error      *errorBody   `json:"error"`
 }
 
 type errorBody struct {
-	Code    wire.Code      `json:"code"`
+	Code    api.Code       `json:"code"`
 	Message string         `json:"message"`
 	Details map[string]any `json:"details,omitempty"`
 }
 
 type failureBody struct {
 	Data  any        `json:"data"`
-	Meta  Meta       `json:"meta"`
+	Meta  meta       `json:"meta"`
 	Error *errorBody `json:"error"`
 }
 
-// Pagination describes one page of a list.
-type Pagination struct {
+// pagination describes one page of a list.
+type pagination struct {
 	Total   int64 `json:"total"`
 	Limit   int   `json:"limit"`
 	Offset  int   `json:"offset"`
 	HasMore bool  `json:"has_more"`
 }
 
-// Meta is the meta block: the request id always, the usage counters on every
+// meta is the meta block: the request id always, the usage counters on every
 // authenticated response.
-type Meta struct {
-	RequestID   string `json:"request_id"`
-	*wire.Usage        // the usage counters, on authenticated responses
-	Degraded    bool   `json:"degraded,omitempty"`
+type meta struct {
+	RequestID  string `json:"request_id"`
+	*api.Usage        // the usage counters, on authenticated responses
+	Degraded   bool   `json:"degraded,omitempty"`
 }
 
-// RespContext says which feed(s) and which search mode served the request.
-type RespContext struct {
-	Feeds []wire.FeedRef `json:"feeds"`
-	Mode  string         `json:"mode,omitempty"`
+// respContext says which feed(s) and which search mode served the request.
+type respContext struct {
+	Feeds []api.FeedRef `json:"feeds"`
+	Mode  string        `json:"mode,omitempty"`
 	// Hybrid only: how the legs were fused, and the semantic leg's weight.
 	Fusion         string   `json:"fusion,omitempty"`
 	SemanticWeight *float64 `json:"semantic_weight,omitempty"`
 }
 
-// requestState is what middleware and handlers learn about a request on the way
-// and what the envelope reports.
-type requestState struct {
-	requestID string
-	usage     *wire.Usage
-	context   *RespContext
-	degraded  bool
-	principal *auth.Principal // set by authed
-	admission *auth.Admission // authed's admission holding a reserved quota unit, if any
+// reply is what a handler answers on success.
+type reply struct {
+	data     any
+	page     *pagination
+	context  *respContext
+	degraded bool
 }
 
-const stateKey = "kapi.request"
+// surface is how REST words what the request layer's errors point at: an
+// endpoint needs a scope, GET /api/v1/feeds lists the feeds, Retry-After says
+// when to retry, and the search query is q.
+var surface = api.Surface{Operation: "endpoint", ListFeeds: "GET /api/v1/feeds",
+	RetryHint: "the Retry-After delay", Params: map[string]string{"query": "q"}}
 
-func state(c *gin.Context) *requestState {
-	if v, ok := c.Get(stateKey); ok {
-		return v.(*requestState)
+// metaOf is the request's meta block; Degraded is the handler's to set.
+func metaOf(c *gin.Context) meta {
+	m := meta{RequestID: api.RequestIDFrom(c.Request.Context())}
+	if adm := admission(c); adm != nil {
+		u := api.NewUsage(adm.Usage)
+		m.Usage = &u
 	}
-	st := &requestState{}
-	c.Set(stateKey, st)
-	return st
-}
-
-func (st *requestState) meta() Meta {
-	return Meta{RequestID: st.requestID, Usage: st.usage, Degraded: st.degraded}
+	return m
 }
 
 // respond writes a success envelope.
-func respond(c *gin.Context, status int, data any, page *Pagination) {
-	st := state(c)
-	c.JSON(status, successBody{Data: data, Pagination: page, Meta: st.meta(), Context: st.context})
+func respond(c *gin.Context, status int, r reply) {
+	m := metaOf(c)
+	m.Degraded = r.degraded
+	c.JSON(status, successBody{Data: r.data, Pagination: r.page, Meta: m, Context: r.context})
 }
 
-// writeError renders err through the one error table. Internal causes are logged
-// with the request id and never shown.
-func writeError(c *gin.Context, logger *slog.Logger, err error) {
-	e := toAPIError(err)
-	st := state(c)
-	st.settle(c.Request.Context(), false, logger) // a failed request gives its quota unit back first
-	status := e.Status()
-	if status >= http.StatusInternalServerError && e.cause != nil {
-		logger.ErrorContext(c.Request.Context(), "request failed",
-			"request_id", st.requestID, "code", e.Code, "error", e.cause)
+// fail renders err as the request layer describes it. A failed request gives
+// its quota unit back first; internal causes of 5xx errors are logged with the
+// request id and never shown.
+func (s *Server) fail(c *gin.Context, err error) {
+	e := s.api.Describe(err, surface)
+	s.settle(c, false)
+	ctx := c.Request.Context()
+	status := e.Code.Status()
+	if status >= http.StatusInternalServerError && e.Cause() != nil {
+		s.logger.ErrorContext(ctx, "request failed", "request_id", api.RequestIDFrom(ctx), "code", e.Code, "error", e.Cause())
 	}
-	c.AbortWithStatusJSON(status, failureBody{
-		Meta:  st.meta(),
-		Error: &errorBody{Code: e.Code, Message: e.Message, Details: e.Details},
-	})
+	if e.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.FormatInt(e.RetryAfter, 10))
+	}
+	if e.Code == api.CodeUnauthorized {
+		c.Header("WWW-Authenticate", challenge(c.GetHeader("Authorization")))
+	}
+	c.AbortWithStatusJSON(status, failureBody{Meta: metaOf(c), Error: &errorBody{Code: e.Code, Message: e.Message, Details: e.Details}})
+}
+
+// challenge is the WWW-Authenticate value of a 401 (RFC 6750).
+func challenge(authorization string) string {
+	if authorization == "" {
+		return `Bearer realm="kapi"`
+	}
+	return `Bearer realm="kapi", error="invalid_token"`
 }

@@ -2,13 +2,12 @@ package rest
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/kapi-project/kapi/cmd/kapi/wire"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
 // healthTimeout bounds the database ping of a health check, so a stopped
@@ -27,13 +26,8 @@ func (s *Server) health(c *gin.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), healthTimeout)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
-		return &Error{
-			Code:    wire.CodeServiceUnavailable,
-			Message: "The database is unreachable.",
-			Details: map[string]any{"database": "unreachable"},
-			cause:   fmt.Errorf("%w: %w", errDatabaseDown, err),
-		}
+		return api.Unavailable("The database is unreachable.", map[string]any{"database": "unreachable"}, err)
 	}
-	respond(c, http.StatusOK, healthData{Status: "ok", Database: "ok", Version: s.version}, nil)
+	respond(c, http.StatusOK, reply{data: healthData{Status: "ok", Database: "ok", Version: s.version}})
 	return nil
 }

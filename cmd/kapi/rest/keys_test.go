@@ -25,11 +25,11 @@ type keyJSON struct {
 func TestKeyEndpoints(t *testing.T) {
 	t.Parallel()
 	as := newAuthServer(t, authOptions{policy: generous()})
-	acct := as.account(t, auth.TierPro, auth.AccountUpdate{})
-	admin := as.key(t, auth.KeySpec{AccountID: acct, Scopes: []string{"keys:*", "knowledge:read", "usage:read", "feeds:read"}})
-	reader := as.key(t, auth.KeySpec{AccountID: acct, Scopes: []string{"keys:read"}})
-	wide := as.key(t, auth.KeySpec{AccountID: acct, Scopes: []string{"*"}})
-	other := as.key(t, auth.KeySpec{AccountID: as.account(t, auth.TierPro, auth.AccountUpdate{}), Scopes: []string{"*"}})
+	acct := as.NewAccount(t, auth.TierPro, auth.AccountUpdate{})
+	admin := as.NewKey(t, auth.KeySpec{AccountID: acct, Scopes: []string{"keys:*", "knowledge:read", "usage:read", "feeds:read"}})
+	reader := as.NewKey(t, auth.KeySpec{AccountID: acct, Scopes: []string{"keys:read"}})
+	wide := as.NewKey(t, auth.KeySpec{AccountID: acct, Scopes: []string{"*"}})
+	other := as.NewKey(t, auth.KeySpec{AccountID: as.NewAccount(t, auth.TierPro, auth.AccountUpdate{}), Scopes: []string{"*"}})
 	hdr := func(key string) map[string]string {
 		return map[string]string{"Authorization": "Bearer " + key, "Content-Type": "application/json"}
 	}
@@ -110,8 +110,8 @@ func TestKeyEndpoints(t *testing.T) {
 func TestTestKeyCannotCreateLiveKey(t *testing.T) {
 	t.Parallel()
 	as := newAuthServer(t, authOptions{policy: generous()})
-	acct := as.account(t, auth.TierPro, auth.AccountUpdate{})
-	test := as.key(t, auth.KeySpec{AccountID: acct, Env: auth.EnvTest, Scopes: []string{"*"}})
+	acct := as.NewAccount(t, auth.TierPro, auth.AccountUpdate{})
+	test := as.NewKey(t, auth.KeySpec{AccountID: acct, Env: auth.EnvTest, Scopes: []string{"*"}})
 	rec, env := as.do(t, http.MethodPost, "/api/v1/keys", bearer(test.Secret), `{"env":"live"}`)
 	if rec.Code != http.StatusBadRequest || env.Error.Details["field"] != "env" {
 		t.Errorf("got %d %+v, want 400 on env", rec.Code, env.Error)

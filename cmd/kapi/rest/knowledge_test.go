@@ -1,82 +1,33 @@
 package rest
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
-
 	"github.com/kapi-project/kapi/auth"
-	"github.com/kapi-project/kapi/cmd/kapi/wire"
-	"github.com/kapi-project/kapi/feeds"
-	"github.com/kapi-project/kapi/search"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
-// world is a catalogue for HTTP scenarios: accounts with keys and feeds.
+// world is the shared test world with its catalogue (kapitest), served by
+// REST, plus wide: the key of an account subscribing to 12 feeds.
 type world struct {
 	*authServer
-	multi, single, wide, restricted string // keys
-	multiAccount                    uuid.UUID
-	feed                            map[string]feeds.Feed
-	entry                           map[string]uuid.UUID // feed slug → one entry id
+	wide string
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	as := newAuthServer(t, authOptions{})
-	w := &world{authServer: as, feed: map[string]feeds.Feed{}, entry: map[string]uuid.UUID{}}
-	scopes := []string{"knowledge:*", "feeds:*", "usage:read"}
-	w.multiAccount = as.account(t, auth.TierScale, auth.AccountUpdate{})
-	w.multi = as.key(t, auth.KeySpec{AccountID: w.multiAccount, Env: auth.EnvLive, Scopes: scopes}).Secret
-	w.restricted = as.key(t, auth.KeySpec{AccountID: w.multiAccount, Env: auth.EnvLive, Scopes: scopes,
-		AllowedCategories: []string{"sleep"}}).Secret
-	single := as.account(t, auth.TierScale, auth.AccountUpdate{})
-	w.single = as.key(t, auth.KeySpec{AccountID: single, Env: auth.EnvLive}).Secret
-	wide := as.account(t, auth.TierScale, auth.AccountUpdate{})
-	w.wide = as.key(t, auth.KeySpec{AccountID: wide, Env: auth.EnvLive}).Secret
-
-	w.addFeed(t, "alpha", 6, w.multiAccount, single)
-	w.addFeed(t, "beta", 3, w.multiAccount)
-	w.addFeed(t, "gone", 9, w.multiAccount)
-	w.addFeed(t, "unsubscribed", 2)
-	if _, err := as.catalog.SetStatus(context.Background(), "gone", feeds.Archived); err != nil {
-		t.Fatal(err)
-	}
+	as.Populate(t)
+	wide := as.NewAccount(t, auth.TierScale, auth.AccountUpdate{})
+	w := &world{authServer: as, wide: as.NewKey(t, auth.KeySpec{AccountID: wide, Env: auth.EnvLive}).Secret}
 	for i := range 12 {
-		w.addFeed(t, fmt.Sprintf("wide-%02d", i), 1, wide)
+		as.AddFeed(t, fmt.Sprintf("wide-%02d", i), 1, wide)
 	}
 	return w
-}
-
-// addFeed creates a feed owned by the multi account with n entries (categories
-// sleep and diet alternate) and subscribes the given accounts.
-func (w *world) addFeed(t *testing.T, slug string, n int, subscribers ...uuid.UUID) {
-	t.Helper()
-	ctx := context.Background()
-	f, err := w.catalog.Create(ctx, feeds.NewFeed{Slug: slug, Name: "Feed " + slug, OwnerAccountID: w.multiAccount})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var batch []search.NewEntry
-	for i := range n {
-		batch = append(batch, search.NewEntry{ExternalID: fmt.Sprint(i), Title: fmt.Sprintf("%s entry %d", slug, i),
-			Content: "Sleep and diet advice.", Category: []string{"sleep", "diet"}[i%2]})
-	}
-	res, err := w.engine.Ingest(ctx, search.Feed{ID: f.ID, Language: f.Language}, batch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range subscribers {
-		if _, _, err := w.catalog.Subscribe(ctx, a, slug); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f.EntryCount = int64(n)
-	w.feed[slug], w.entry[slug] = f, res[0].ID
 }
 
 func with(key string, kv ...string) map[string]string {
@@ -90,7 +41,7 @@ func with(key string, kv ...string) map[string]string {
 func TestFeedScopeScenarios(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	alpha, beta := w.feed["alpha"], w.feed["beta"]
+	alpha, beta := w.Feed["alpha"], w.Feed["beta"]
 	tests := []struct {
 		name        string
 		path        string
@@ -100,35 +51,35 @@ func TestFeedScopeScenarios(t *testing.T) {
 		wantHeaders map[string]string // "" means absent
 		wantFeeds   []string          // context.feeds slugs
 	}{
-		{"slug", "/api/v1/knowledge", with(w.multi, headerFeed, "alpha"), 200, "", nil, []string{"alpha"}},
-		{"uuid", "/api/v1/knowledge", with(w.multi, headerFeed, beta.ID.String()), 200, "", nil, []string{"beta"}},
-		{"list without header, several feeds", "/api/v1/knowledge", with(w.multi), 400, "INVALID_FEED", nil, nil},
-		{"list without header, one feed", "/api/v1/knowledge", with(w.single), 200, "",
+		{"slug", "/api/v1/knowledge", with(w.Full, headerFeed, "alpha"), 200, "", nil, []string{"alpha"}},
+		{"uuid", "/api/v1/knowledge", with(w.Full, headerFeed, beta.ID.String()), 200, "", nil, []string{"beta"}},
+		{"list without header, several feeds", "/api/v1/knowledge", with(w.Full), 400, "INVALID_FEED", nil, nil},
+		{"list without header, one feed", "/api/v1/knowledge", with(w.Single), 200, "",
 			map[string]string{headerAutoSelected: alpha.ID.String()}, []string{"alpha"}},
-		{"get without header, several feeds", "/api/v1/knowledge/" + w.entry["alpha"].String(), with(w.multi), 400, "INVALID_FEED", nil, nil},
-		{"recent without header auto-selects most entries", "/api/v1/knowledge/recent", with(w.multi), 200, "",
+		{"get without header, several feeds", "/api/v1/knowledge/" + w.Entry["alpha"].String(), with(w.Full), 400, "INVALID_FEED", nil, nil},
+		{"recent without header auto-selects most entries", "/api/v1/knowledge/recent", with(w.Full), 200, "",
 			map[string]string{headerAutoSelected: alpha.ID.String()}, []string{"alpha"}},
-		{"categories without header auto-selects", "/api/v1/categories", with(w.multi), 200, "",
+		{"categories without header auto-selects", "/api/v1/categories", with(w.Full), 200, "",
 			map[string]string{headerAutoSelected: alpha.ID.String()}, []string{"alpha"}},
-		{"all on list", "/api/v1/knowledge", with(w.multi, headerFeed, "all"), 400, "INVALID_FEED", nil, nil},
-		{"all on categories", "/api/v1/categories", with(w.multi, headerFeed, "all"), 400, "INVALID_FEED", nil, nil},
-		{"all on recent skips archived", "/api/v1/knowledge/recent", with(w.multi, headerFeed, "all"), 200, "",
+		{"all on list", "/api/v1/knowledge", with(w.Full, headerFeed, "all"), 400, "INVALID_FEED", nil, nil},
+		{"all on categories", "/api/v1/categories", with(w.Full, headerFeed, "all"), 400, "INVALID_FEED", nil, nil},
+		{"all on recent skips archived", "/api/v1/knowledge/recent", with(w.Full, headerFeed, "all"), 200, "",
 			map[string]string{headerFeedsSearched: "2", headerFeedsTrunc: ""}, []string{"alpha", "beta"}},
 		{"all over 12 feeds", "/api/v1/knowledge/recent", with(w.wide, headerFeed, "all"), 200, "",
 			map[string]string{headerFeedsSearched: "10", headerFeedsTrunc: "2"}, nil},
-		{"feed=all query on recent", "/api/v1/knowledge/recent?feed=all", with(w.multi), 200, "",
+		{"feed=all query on recent", "/api/v1/knowledge/recent?feed=all", with(w.Full), 200, "",
 			map[string]string{headerFeedsSearched: "2"}, []string{"alpha", "beta"}},
-		{"legacy feed_id", "/api/v1/knowledge?feed_id=" + beta.ID.String(), with(w.multi), 200, "",
+		{"legacy feed_id", "/api/v1/knowledge?feed_id=" + beta.ID.String(), with(w.Full), 200, "",
 			map[string]string{"Warning": legacyFeedWarning}, []string{"beta"}},
-		{"header wins over legacy", "/api/v1/knowledge?feed_id=" + beta.ID.String(), with(w.multi, headerFeed, "alpha"), 200, "",
+		{"header wins over legacy", "/api/v1/knowledge?feed_id=" + beta.ID.String(), with(w.Full, headerFeed, "alpha"), 200, "",
 			map[string]string{"Warning": ""}, []string{"alpha"}},
-		{"malformed", "/api/v1/knowledge", with(w.multi, headerFeed, "Not a feed!"), 400, "INVALID_FEED", nil, nil},
-		{"unknown slug", "/api/v1/knowledge", with(w.multi, headerFeed, "nope"), 404, "NOT_FOUND", nil, nil},
-		{"not subscribed", "/api/v1/knowledge", with(w.multi, headerFeed, "unsubscribed"), 403, "FEED_NOT_SUBSCRIBED", nil, nil},
-		{"archived", "/api/v1/knowledge", with(w.multi, headerFeed, "gone"), 404, "FEED_UNAVAILABLE", nil, nil},
-		{"entry of another feed", "/api/v1/knowledge/" + w.entry["beta"].String(), with(w.multi, headerFeed, "alpha"), 404, "NOT_FOUND", nil, nil},
-		{"entry of the feed", "/api/v1/knowledge/" + w.entry["alpha"].String(), with(w.multi, headerFeed, "alpha"), 200, "", nil, []string{"alpha"}},
-		{"category outside allowed", "/api/v1/knowledge?category=diet", with(w.restricted, headerFeed, "alpha"), 403, "CATEGORY_RESTRICTED", nil, nil},
+		{"malformed", "/api/v1/knowledge", with(w.Full, headerFeed, "Not a feed!"), 400, "INVALID_FEED", nil, nil},
+		{"unknown slug", "/api/v1/knowledge", with(w.Full, headerFeed, "nope"), 404, "NOT_FOUND", nil, nil},
+		{"not subscribed", "/api/v1/knowledge", with(w.Full, headerFeed, "unsubscribed"), 403, "FEED_NOT_SUBSCRIBED", nil, nil},
+		{"archived", "/api/v1/knowledge", with(w.Full, headerFeed, "gone"), 404, "FEED_UNAVAILABLE", nil, nil},
+		{"entry of another feed", "/api/v1/knowledge/" + w.Entry["beta"].String(), with(w.Full, headerFeed, "alpha"), 404, "NOT_FOUND", nil, nil},
+		{"entry of the feed", "/api/v1/knowledge/" + w.Entry["alpha"].String(), with(w.Full, headerFeed, "alpha"), 200, "", nil, []string{"alpha"}},
+		{"category outside allowed", "/api/v1/knowledge?category=diet", with(w.Restricted, headerFeed, "alpha"), 403, "CATEGORY_RESTRICTED", nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,7 +108,7 @@ func contextSlugs(t *testing.T, body []byte) []string {
 	t.Helper()
 	var env struct {
 		Context struct {
-			Feeds []wire.FeedRef `json:"feeds"`
+			Feeds []api.FeedRef `json:"feeds"`
 		} `json:"context"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
@@ -173,7 +124,7 @@ func contextSlugs(t *testing.T, body []byte) []string {
 func TestKnowledgeParameters(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	alpha := with(w.multi, headerFeed, "alpha")
+	alpha := with(w.Full, headerFeed, "alpha")
 	tests := []struct {
 		name, path string
 		headers    map[string]string
@@ -195,7 +146,7 @@ func TestKnowledgeParameters(t *testing.T) {
 		{"bad entry id", "/api/v1/knowledge/not-a-uuid", alpha, 400, "id", 0},
 		{"unknown parameters are ignored", "/api/v1/knowledge?color=blue&limit=50", alpha, 200, "", 6},
 		{"category filter", "/api/v1/knowledge?category=Sleep&limit=50", alpha, 200, "", 3},
-		{"allowed categories filter silently", "/api/v1/knowledge?limit=50", with(w.restricted, headerFeed, "alpha"), 200, "", 3},
+		{"allowed categories filter silently", "/api/v1/knowledge?limit=50", with(w.Restricted, headerFeed, "alpha"), 200, "", 3},
 		{"search filter", "/api/v1/knowledge?search=advice&limit=50", alpha, 200, "", 6},
 		{"q alias", "/api/v1/knowledge?q=astronomy", alpha, 200, "", 0},
 	}
@@ -225,7 +176,7 @@ func TestKnowledgeParameters(t *testing.T) {
 func TestVerbosityAndQuotaCounting(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	alpha := with(w.multi, headerFeed, "alpha")
+	alpha := with(w.Full, headerFeed, "alpha")
 	_, full := w.do(t, http.MethodGet, "/api/v1/knowledge?limit=1", alpha, "")
 	_, compact := w.do(t, http.MethodGet, "/api/v1/knowledge?limit=1&verbosity=compact", alpha, "")
 	if !strings.Contains(string(full.Data), `"created_at"`) || strings.Contains(string(compact.Data), `"created_at"`) {
@@ -236,11 +187,11 @@ func TestVerbosityAndQuotaCounting(t *testing.T) {
 			t.Errorf("entry JSON carries %s: %s", field, full.Data)
 		}
 	}
-	before := w.used(t, w.multiAccount, auth.EnvLive)
-	w.do(t, http.MethodGet, "/api/v1/knowledge", with(w.multi, headerFeed, "nope"), "") // 404: not counted
-	w.do(t, http.MethodGet, "/api/v1/feeds", with(w.multi), "")                         // not quota-counted
-	w.do(t, http.MethodGet, "/api/v1/knowledge/recent?feed=all", with(w.multi), "")     // fan-out: one unit
-	if got := w.used(t, w.multiAccount, auth.EnvLive) - before; got != 1 {
+	before := w.Used(t, w.Account, auth.EnvLive)
+	w.do(t, http.MethodGet, "/api/v1/knowledge", with(w.Full, headerFeed, "nope"), "") // 404: not counted
+	w.do(t, http.MethodGet, "/api/v1/feeds", with(w.Full), "")                         // not quota-counted
+	w.do(t, http.MethodGet, "/api/v1/knowledge/recent?feed=all", with(w.Full), "")     // fan-out: one unit
+	if got := w.Used(t, w.Account, auth.EnvLive) - before; got != 1 {
 		t.Errorf("units used: got %d, want 1 (failures and /feeds free, fan-out one)", got)
 	}
 }
@@ -248,7 +199,7 @@ func TestVerbosityAndQuotaCounting(t *testing.T) {
 func TestIngestAndDeleteOverHTTP(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	key := with(w.multi, "Content-Type", "application/json")
+	key := with(w.Full, "Content-Type", "application/json")
 	rec, env := w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", key,
 		`[{"external_id":"new-1","title":"Naps","content":"Short naps help."},{"external_id":"0","title":"beta entry 0","content":"Changed."}]`)
 	if rec.Code != 200 || !strings.Contains(string(env.Data), `"created":1,"updated":1`) {
@@ -259,21 +210,21 @@ func TestIngestAndDeleteOverHTTP(t *testing.T) {
 	if rec.Code != 400 || env.Error.Code != "VALIDATION_ERROR" || env.Error.Details["field"] != "confidence" {
 		t.Fatalf("invalid NDJSON batch: %d %s", rec.Code, rec.Body)
 	}
-	rec, _ = w.do(t, http.MethodGet, "/api/v1/knowledge?limit=50", with(w.multi, headerFeed, "beta"), "")
+	rec, _ = w.do(t, http.MethodGet, "/api/v1/knowledge?limit=50", with(w.Full, headerFeed, "beta"), "")
 	if !strings.Contains(rec.Body.String(), `"total":4`) {
 		t.Errorf("after a failed batch the feed should hold 3+1 entries: %s", rec.Body)
 	}
-	rec, _ = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(w.single), `[{"external_id":"x","content":"y"}]`)
+	rec, _ = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(w.Single), `[{"external_id":"x","content":"y"}]`)
 	if rec.Code != 403 {
 		t.Errorf("key without knowledge:write: got %d, want 403", rec.Code)
 	}
-	other := w.account(t, auth.TierPro, auth.AccountUpdate{})
-	otherKey := w.key(t, auth.KeySpec{AccountID: other, Env: auth.EnvLive, Scopes: []string{"*"}}).Secret
+	other := w.NewAccount(t, auth.TierPro, auth.AccountUpdate{})
+	otherKey := w.NewKey(t, auth.KeySpec{AccountID: other, Env: auth.EnvLive, Scopes: []string{"*"}}).Secret
 	rec, _ = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(otherKey), `[{"external_id":"x","content":"y"}]`)
 	if rec.Code != 404 {
 		t.Errorf("ingest into another account's feed: got %d, want 404", rec.Code)
 	}
-	path := "/api/v1/feeds/beta/entries/" + w.entry["beta"].String()
+	path := "/api/v1/feeds/beta/entries/" + w.Entry["beta"].String()
 	if rec, _ = w.do(t, http.MethodDelete, path, key, ""); rec.Code != 200 {
 		t.Errorf("delete: got %d %s", rec.Code, rec.Body)
 	}
@@ -285,7 +236,7 @@ func TestIngestAndDeleteOverHTTP(t *testing.T) {
 func TestFeedsSubscriptionsAndStats(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	rec, env := w.do(t, http.MethodPost, "/api/v1/feeds", with(w.multi), `{"slug":"mine","name":"Mine","language":"german"}`)
+	rec, env := w.do(t, http.MethodPost, "/api/v1/feeds", with(w.Full), `{"slug":"mine","name":"Mine","language":"german"}`)
 	if rec.Code != 201 || !strings.Contains(string(env.Data), `"subscription_status":"active"`) {
 		t.Fatalf("create feed: %d %s", rec.Code, rec.Body)
 	}
@@ -293,23 +244,23 @@ func TestFeedsSubscriptionsAndStats(t *testing.T) {
 		{`{"slug":"Bad Slug","name":"x"}`, "slug"}, {`{"slug":"mine","name":"again"}`, "slug"},
 		{`{"slug":"x2","name":"x","language":"klingon"}`, "language"},
 	} {
-		if rec, env = w.do(t, http.MethodPost, "/api/v1/feeds", with(w.multi), tt.body); rec.Code != 400 || env.Error.Details["field"] != tt.field {
+		if rec, env = w.do(t, http.MethodPost, "/api/v1/feeds", with(w.Full), tt.body); rec.Code != 400 || env.Error.Details["field"] != tt.field {
 			t.Errorf("create %s: got %d %s, want 400 on %s", tt.body, rec.Code, rec.Body, tt.field)
 		}
 	}
-	if rec, env = w.do(t, http.MethodPost, "/api/v1/feeds", with(w.multi), `{"slug":"paid","name":"Paid","is_paid":true}`); rec.Code != 412 || env.Error.Code != "STRIPE_CONNECT_REQUIRED" {
+	if rec, env = w.do(t, http.MethodPost, "/api/v1/feeds", with(w.Full), `{"slug":"paid","name":"Paid","is_paid":true}`); rec.Code != 412 || env.Error.Code != "STRIPE_CONNECT_REQUIRED" {
 		t.Errorf("paid feed without payouts: got %d %s", rec.Code, rec.Body)
 	}
-	if rec, _ = w.do(t, http.MethodPost, "/api/v1/subscriptions/unsubscribed", with(w.multi), ""); rec.Code != 200 {
+	if rec, _ = w.do(t, http.MethodPost, "/api/v1/subscriptions/unsubscribed", with(w.Full), ""); rec.Code != 200 {
 		t.Errorf("subscribe: %d %s", rec.Code, rec.Body)
 	}
-	if rec, env = w.do(t, http.MethodPost, "/api/v1/subscriptions/gone", with(w.multi), ""); rec.Code != 404 || env.Error.Code != "FEED_UNAVAILABLE" {
+	if rec, env = w.do(t, http.MethodPost, "/api/v1/subscriptions/gone", with(w.Full), ""); rec.Code != 404 || env.Error.Code != "FEED_UNAVAILABLE" {
 		t.Errorf("subscribe to archived: %d %s", rec.Code, rec.Body)
 	}
-	if rec, _ = w.do(t, http.MethodDelete, "/api/v1/subscriptions/beta", with(w.multi), ""); rec.Code != 200 {
+	if rec, _ = w.do(t, http.MethodDelete, "/api/v1/subscriptions/beta", with(w.Full), ""); rec.Code != 200 {
 		t.Errorf("unsubscribe: %d %s", rec.Code, rec.Body)
 	}
-	if rec, env = w.do(t, http.MethodGet, "/api/v1/knowledge", with(w.multi, headerFeed, "beta"), ""); rec.Code != 403 || env.Error.Code != "FEED_NOT_SUBSCRIBED" {
+	if rec, env = w.do(t, http.MethodGet, "/api/v1/knowledge", with(w.Full, headerFeed, "beta"), ""); rec.Code != 403 || env.Error.Code != "FEED_NOT_SUBSCRIBED" {
 		t.Errorf("after unsubscribing: %d %s", rec.Code, rec.Body)
 	}
 	rec, env = w.do(t, http.MethodGet, "/api/v1/stats", nil, "")

@@ -13,9 +13,9 @@ import (
 func TestRateLimitExceeded(t *testing.T) {
 	t.Parallel()
 	as := newAuthServer(t, authOptions{}) // the real policy: starter 10/min
-	acct := as.account(t, auth.TierStarter, auth.AccountUpdate{})
-	k1 := as.key(t, auth.KeySpec{AccountID: acct})
-	k2 := as.key(t, auth.KeySpec{AccountID: acct}) // same account: same bucket
+	acct := as.NewAccount(t, auth.TierStarter, auth.AccountUpdate{})
+	k1 := as.NewKey(t, auth.KeySpec{AccountID: acct})
+	k2 := as.NewKey(t, auth.KeySpec{AccountID: acct}) // same account: same bucket
 	for i := range 10 {
 		key := k1.Secret
 		if i%2 == 1 {
@@ -46,11 +46,11 @@ func TestRateLimitExceeded(t *testing.T) {
 		t.Errorf("headers: got limit %s remaining %s reset %d", h.Get("X-RateLimit-Limit"), h.Get("X-RateLimit-Remaining"), reset)
 	}
 	assertAuthHeaders(t, h, env.Meta, true)
-	if got := as.used(t, acct, auth.EnvLive); got != 0 {
+	if got := as.Used(t, acct, auth.EnvLive); got != 0 {
 		t.Errorf("a refused request used quota: queries_used %d", got)
 	}
 	// Test keys have their own bucket with the starter limit.
-	test := as.key(t, auth.KeySpec{AccountID: acct, Env: auth.EnvTest})
+	test := as.NewKey(t, auth.KeySpec{AccountID: acct, Env: auth.EnvTest})
 	if rec, _ := as.do(t, http.MethodGet, "/api/v1/usage", bearer(test.Secret), ""); rec.Code != http.StatusOK ||
 		rec.Header().Get("X-RateLimit-Limit") != "10" {
 		t.Errorf("test key: got %d limit %s, want 200 limit 10", rec.Code, rec.Header().Get("X-RateLimit-Limit"))
@@ -60,9 +60,9 @@ func TestRateLimitExceeded(t *testing.T) {
 func TestQuotaCounting(t *testing.T) {
 	t.Parallel()
 	as := newAuthServer(t, authOptions{policy: generous()})
-	acct := as.account(t, auth.TierScale, auth.AccountUpdate{})
-	live := as.key(t, auth.KeySpec{AccountID: acct})
-	test := as.key(t, auth.KeySpec{AccountID: acct, Env: auth.EnvTest})
+	acct := as.NewAccount(t, auth.TierScale, auth.AccountUpdate{})
+	live := as.NewKey(t, auth.KeySpec{AccountID: acct})
+	test := as.NewKey(t, auth.KeySpec{AccountID: acct, Env: auth.EnvTest})
 	tests := []struct {
 		name              string
 		key, path         string
@@ -84,7 +84,7 @@ func TestQuotaCounting(t *testing.T) {
 		if rec.Code != tt.wantStatus {
 			t.Fatalf("%s: status got %d, want %d: %s", tt.name, rec.Code, tt.wantStatus, rec.Body)
 		}
-		gotLive, gotTest := as.used(t, acct, auth.EnvLive), as.used(t, acct, auth.EnvTest)
+		gotLive, gotTest := as.Used(t, acct, auth.EnvLive), as.Used(t, acct, auth.EnvTest)
 		if gotLive != tt.wantLive || gotTest != tt.wantTst {
 			t.Errorf("%s: counters got live %d test %d, want %d %d", tt.name, gotLive, gotTest, tt.wantLive, tt.wantTst)
 		}
@@ -98,9 +98,9 @@ func TestQuotaCounting(t *testing.T) {
 func TestQuotaExhausted(t *testing.T) {
 	t.Parallel()
 	as := newAuthServer(t, authOptions{policy: generous()})
-	acct := as.account(t, auth.TierStarter, auth.AccountUpdate{})
-	live := as.key(t, auth.KeySpec{AccountID: acct})
-	as.setUsed(t, acct, auth.EnvLive, 1_000)
+	acct := as.NewAccount(t, auth.TierStarter, auth.AccountUpdate{})
+	live := as.NewKey(t, auth.KeySpec{AccountID: acct})
+	as.SetUsed(t, acct, auth.EnvLive, 1_000)
 	rec, env := as.do(t, http.MethodGet, "/test/counted", bearer(live.Secret), "")
 	if rec.Code != http.StatusTooManyRequests || env.Error == nil || env.Error.Details["limit"] != "month" {
 		t.Fatalf("got %d %+v, want 429 with details.limit month", rec.Code, env.Error)
@@ -111,14 +111,14 @@ func TestQuotaExhausted(t *testing.T) {
 	if env.Meta["queries_used"] != 1000.0 || env.Meta["queries_remaining"] != 0.0 {
 		t.Errorf("meta: got %v, want 1000 used, 0 remaining", env.Meta)
 	}
-	if got := as.used(t, acct, auth.EnvLive); got != 1_000 {
+	if got := as.Used(t, acct, auth.EnvLive); got != 1_000 {
 		t.Errorf("queries_used: got %d, want 1000", got)
 	}
 	// Not-counted routes still answer, and test keys have their own allowance.
 	if rec, _ := as.do(t, http.MethodGet, "/api/v1/usage", bearer(live.Secret), ""); rec.Code != http.StatusOK {
 		t.Errorf("/usage with quota used up: got %d, want 200", rec.Code)
 	}
-	test := as.key(t, auth.KeySpec{AccountID: acct, Env: auth.EnvTest})
+	test := as.NewKey(t, auth.KeySpec{AccountID: acct, Env: auth.EnvTest})
 	if rec, _ := as.do(t, http.MethodGet, "/test/counted", bearer(test.Secret), ""); rec.Code != http.StatusOK {
 		t.Errorf("test key with the live quota used up: got %d, want 200", rec.Code)
 	}
@@ -127,9 +127,9 @@ func TestQuotaExhausted(t *testing.T) {
 func TestUsageEndpoint(t *testing.T) {
 	t.Parallel()
 	as := newAuthServer(t, authOptions{policy: generous()})
-	acct := as.account(t, auth.TierPro, auth.AccountUpdate{})
-	live := as.key(t, auth.KeySpec{AccountID: acct})
-	as.setUsed(t, acct, auth.EnvLive, 42)
+	acct := as.NewAccount(t, auth.TierPro, auth.AccountUpdate{})
+	live := as.NewKey(t, auth.KeySpec{AccountID: acct})
+	as.SetUsed(t, acct, auth.EnvLive, 42)
 	rec, env := as.do(t, http.MethodGet, "/api/v1/usage", bearer(live.Secret), "")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("got %d: %s", rec.Code, rec.Body)
@@ -147,7 +147,7 @@ func TestUsageEndpoint(t *testing.T) {
 			t.Errorf("%s: data %v, meta %v, want %v", k, data[k], env.Meta[k], v)
 		}
 	}
-	if got := as.used(t, acct, auth.EnvLive); got != 42 {
+	if got := as.Used(t, acct, auth.EnvLive); got != 42 {
 		t.Errorf("/usage used a unit: %d", got)
 	}
 }

@@ -2,43 +2,37 @@ package rest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
-// saneRequestID is what an incoming X-Request-Id must look like to be echoed.
-var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`)
+// Body size limits (API.md §4).
+const (
+	maxBodyBytes  = api.MaxBodyBytes  // single JSON objects
+	maxBatchBytes = api.MaxBatchBytes // entry batches
+)
 
-// requestID echoes a sane incoming X-Request-Id or makes one, and sets it on the
-// response before anything else can fail.
+// requestID echoes a sane incoming X-Request-Id or makes one, puts it in the
+// request's context (api.RequestIDFrom) and sets it on the response before
+// anything else can fail.
 func requestID() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.GetHeader("X-Request-Id")
-		if !saneRequestID.MatchString(id) {
-			id = newRequestID()
-		}
-		state(c).requestID = id
+		id := api.RequestID(c.GetHeader("X-Request-Id"))
+		c.Request = c.Request.WithContext(api.WithRequestID(c.Request.Context(), id))
 		h := c.Writer.Header()
 		h.Set("X-Request-Id", id)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store")
 		c.Next()
 	}
-}
-
-func newRequestID() string {
-	b := make([]byte, 16)
-	rand.Read(b) // never fails (crypto/rand panics rather than return an error)
-	return "req_" + hex.EncodeToString(b)
 }
 
 // accessLog writes one line per request. It logs the path, never the query string
@@ -56,7 +50,7 @@ func accessLog(logger *slog.Logger) gin.HandlerFunc {
 			level = slog.LevelError
 		}
 		logger.Log(c.Request.Context(), level, "http request",
-			"request_id", state(c).requestID,
+			"request_id", api.RequestIDFrom(c.Request.Context()),
 			"method", c.Request.Method,
 			"route", route,
 			"path", c.Request.URL.Path,
@@ -70,7 +64,7 @@ func accessLog(logger *slog.Logger) gin.HandlerFunc {
 
 // recovery turns a panic in a handler into a 500 INTERNAL_ERROR envelope and a log
 // line with the stack; the client sees nothing of the internals.
-func recovery(logger *slog.Logger) gin.HandlerFunc {
+func (s *Server) recovery() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			v := recover()
@@ -80,10 +74,10 @@ func recovery(logger *slog.Logger) gin.HandlerFunc {
 			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
 				panic(v)
 			}
-			logger.ErrorContext(c.Request.Context(), "panic in handler",
-				"request_id", state(c).requestID, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			s.logger.ErrorContext(c.Request.Context(), "panic in handler",
+				"request_id", api.RequestIDFrom(c.Request.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			if !c.Writer.Written() {
-				writeError(c, logger, errors.New("panic recovered"))
+				s.fail(c, errors.New("panic recovered"))
 				return
 			}
 			c.Abort()
@@ -92,17 +86,17 @@ func recovery(logger *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// bodyLimit caps every request body: limits by route, else def. Reading past the
-// cap fails, and the handler reports a VALIDATION_ERROR (see bindJSON).
-func bodyLimit(def int64, byRoute map[string]int64) gin.HandlerFunc {
+// bodyLimit caps every request body: limits by route, else def. A body
+// announced over the cap is refused at once; reading past the cap fails, and
+// the handler reports a VALIDATION_ERROR (see bindJSON).
+func (s *Server) bodyLimit(def int64, byRoute map[string]int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		limit := def
 		if n, ok := byRoute[c.FullPath()]; ok {
 			limit = n
 		}
 		if c.Request.ContentLength > limit {
-			writeError(c, discardLogger, validationError("body",
-				fmt.Sprintf("request body is larger than %d bytes", limit), map[string]any{"max_bytes": limit}))
+			s.fail(c, api.Invalid("body", fmt.Sprintf("must be at most %d bytes", limit), map[string]any{"max_bytes": limit}))
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
@@ -110,18 +104,10 @@ func bodyLimit(def int64, byRoute map[string]int64) gin.HandlerFunc {
 	}
 }
 
-// discardLogger is for writeError calls that never carry an internal cause.
-var discardLogger = slog.New(slog.DiscardHandler)
-
-// requestTimeout bounds the work of one request (database queries, embedding):
-// past it, the request's context is cancelled and the handler's I/O fails. It is
-// generous enough for a 500-entry ingest embedded by the local model.
-const requestTimeout = 30 * time.Second
-
-// deadline gives every request a context that ends after requestTimeout.
+// deadline gives every request a context that ends after api.RequestTimeout.
 func deadline() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), requestTimeout)
+		ctx, cancel := context.WithTimeout(c.Request.Context(), api.RequestTimeout)
 		defer cancel()
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()

@@ -1,137 +1,73 @@
 package rest
 
 import (
-	"fmt"
-	"math"
+	"cmp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/kapi-project/kapi/search"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
-// Parameter bounds (API.md §4).
+// Binding: how REST reads the request layer's arguments from query strings,
+// headers and bodies. The request layer and the domain check the values.
+
+// Feed selection headers (API.md §2).
 const (
-	defaultLimit   = 5
-	maxLimit       = 50
-	maxOffset      = 10_000 // deeper pages cost a scan each; use filters instead
-	defaultDays    = 7
-	maxDays        = 3_650
-	maxQueryLength = 1_000 // characters of a search query
-	maxParamLength = 2_000 // bytes of any other parameter
+	headerFeed          = "X-PostGrad-Feed"
+	headerAutoSelected  = "X-PostGrad-Feed-Auto-Selected"
+	headerFeedsSearched = "X-PostGrad-Feeds-Searched"
+	headerFeedsTrunc    = "X-PostGrad-Feeds-Truncated"
+	legacyFeedWarning   = `299 postgrad "feed_id is deprecated; send the X-PostGrad-Feed header"`
 )
 
-// page reads limit and offset.
-func page(c *gin.Context) (limit, offset int, err error) {
-	if limit, err = intParam(c, "limit", defaultLimit, 1, maxLimit); err != nil {
-		return 0, 0, err
+// feedArg is the feed selection: the X-PostGrad-Feed header, else the legacy
+// ?feed_id= (with a Warning), else, where "all" is allowed, ?feed=.
+func feedArg(c *gin.Context, allowAll bool) string {
+	if v := c.GetHeader(headerFeed); v != "" {
+		return v
 	}
-	offset, err = intParam(c, "offset", 0, 0, maxOffset)
-	return limit, offset, err
+	if legacy := c.Query("feed_id"); legacy != "" {
+		c.Header("Warning", legacyFeedWarning)
+		return legacy
+	}
+	if allowAll {
+		return c.Query("feed") // ?feed=all
+	}
+	return ""
 }
 
-func intParam(c *gin.Context, name string, def, lo, hi int) (int, error) {
+// intArg reads a whole-number parameter.
+func intArg(c *gin.Context, name string) api.Int {
 	raw, ok := c.GetQuery(name)
-	if !ok {
-		return def, nil
-	}
 	n, err := strconv.Atoi(strings.TrimSpace(raw))
-	if err != nil || n < lo || n > hi {
-		return 0, validationError(name, fmt.Sprintf("%s must be a whole number between %d and %d", name, lo, hi),
-			map[string]any{"min": lo, "max": hi})
-	}
-	return n, nil
+	return api.Int{Value: n, Set: ok, Bad: ok && err != nil}
 }
 
-// confidenceMin reads confidence_min (0..1, default 0).
-func confidenceMin(c *gin.Context) (float64, error) {
-	raw, ok := c.GetQuery("confidence_min")
-	if !ok {
-		return 0, nil
-	}
+// floatArg reads a number parameter.
+func floatArg(c *gin.Context, name string) api.Float {
+	raw, ok := c.GetQuery(name)
 	f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
-	if err != nil || math.IsNaN(f) || f < 0 || f > 1 {
-		return 0, validationError("confidence_min", "confidence_min must be a number between 0 and 1",
-			map[string]any{"min": 0, "max": 1})
-	}
-	return f, nil
+	return api.Float{Value: f, Set: ok, Bad: ok && err != nil}
 }
 
-// fusionParams reads the hybrid parameters fusion (rrf | relative) and
-// semantic_weight (0..1); absent ones stay unset (the model's defaults).
-func fusionParams(c *gin.Context) (search.Fusion, *float64, error) {
-	var f search.Fusion
-	switch v, ok := c.GetQuery("fusion"); {
-	case !ok:
-	case v == string(search.FusionRRF) || v == string(search.FusionRelative):
-		f = search.Fusion(v)
-	default:
-		return "", nil, validationError("fusion", "fusion must be rrf or relative",
-			map[string]any{"allowed": []string{"rrf", "relative"}})
-	}
-	raw, ok := c.GetQuery("semantic_weight")
-	if !ok {
-		return f, nil, nil
-	}
-	w, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
-	if err != nil || !(w >= 0 && w <= 1) {
-		return "", nil, validationError("semantic_weight", "semantic_weight must be a number between 0 and 1",
-			map[string]any{"min": 0, "max": 1})
-	}
-	return f, &w, nil
-}
+// verbosityArg reads verbosity; REST's default is full.
+func verbosityArg(c *gin.Context) string { return cmp.Or(c.Query("verbosity"), api.Full) }
 
-// verbosity reads verbosity: full or compact, default def.
-func verbosity(c *gin.Context, def string) (bool, error) {
-	v := c.DefaultQuery("verbosity", def)
-	switch v {
-	case "full":
-		return true, nil
-	case "compact":
-		return false, nil
-	}
-	return false, validationError("verbosity", "verbosity must be full or compact", map[string]any{"allowed": []string{"full", "compact"}})
-}
+// bindJSON decodes the request body, one JSON value, into dst (api.DecodeJSON).
+func bindJSON(c *gin.Context, dst any) error { return api.DecodeJSON(c.Request.Body, dst) }
 
-// textParam reads a free-text parameter of at most max characters.
-func textParam(c *gin.Context, name string, max int) (string, error) {
-	v := strings.TrimSpace(c.Query(name))
-	if len([]rune(v)) > max {
-		return "", validationError(name, fmt.Sprintf("%s must be at most %d characters", name, max), map[string]any{"max": max})
+// servedHeaders say which feeds served the request: the auto-selected one, or
+// how many "all" searched and left out.
+func servedHeaders(c *gin.Context, sv api.Served) {
+	if sv.AutoSelected {
+		c.Header(headerAutoSelected, sv.Feeds[0].ID)
 	}
-	return v, nil
-}
-
-// since reads since (RFC 3339) or days (whole days back from now); defaultDays
-// when neither is given and useDefault is set, else nil.
-func since(c *gin.Context, now time.Time, useDefault bool) (*time.Time, error) {
-	if raw, ok := c.GetQuery("since"); ok {
-		t, err := time.Parse(time.RFC3339, strings.TrimSpace(raw))
-		if err != nil {
-			return nil, validationError("since", "since must be an RFC 3339 time such as 2026-11-01T00:00:00Z", nil)
-		}
-		return &t, nil
-	}
-	if _, ok := c.GetQuery("days"); !ok && !useDefault {
-		return nil, nil
-	}
-	days, err := intParam(c, "days", defaultDays, 1, maxDays)
-	if err != nil {
-		return nil, err
-	}
-	t := now.Add(-time.Duration(days) * 24 * time.Hour)
-	return &t, nil
-}
-
-// categoryList reads a comma-separated list of categories, normalised.
-func categoryList(raw string) []string {
-	var out []string
-	for part := range strings.SplitSeq(raw, ",") {
-		if c := normaliseCategory(part); c != "" {
-			out = append(out, c)
+	if sv.All {
+		c.Header(headerFeedsSearched, strconv.Itoa(len(sv.Feeds)))
+		if sv.Truncated > 0 {
+			c.Header(headerFeedsTrunc, strconv.Itoa(sv.Truncated))
 		}
 	}
-	return out
 }

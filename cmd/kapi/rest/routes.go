@@ -2,15 +2,21 @@ package rest
 
 import "github.com/gin-gonic/gin"
 
+// mcpPath is where agents reach the MCP server (API.md §9).
+const mcpPath = "/api/mcp"
+
 // routes registers every route of the API. It is the one list of what kapi
 // serves: read it to learn the surface. Each authenticated route names its scope
 // and how it is admitted (see authed): counted routes use a unit of the monthly
 // quota when they succeed (API.md §4), accountChecked ones are refused to
 // accounts whose subscription is inactive or whose terms are not accepted.
+// Request bodies are limited under /api/v1 (bodyLimit); the MCP handler limits
+// its own and admits each tool call as its tool needs.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/health", s.handle(s.health))
+	r.Any(mcpPath, s.authenticated(), s.mcpHandler())
 
-	v1 := r.Group("/api/v1")
+	v1 := r.Group("/api/v1", s.bodyLimit(maxBodyBytes, map[string]int64{"/api/v1/feeds/:feed/entries": maxBatchBytes}))
 	v1.GET("/health", s.handle(s.health))
 	v1.GET("/stats", s.handle(s.stats))
 	v1.GET("/openapi.json", s.handle(s.openapi))
@@ -19,8 +25,8 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.POST("/feeds", s.authed("feeds:write", accountChecked), s.handle(s.createFeed))
 	v1.POST("/feeds/:feed/entries", s.authed("knowledge:write", accountChecked), s.handle(s.ingestEntries))
 	v1.DELETE("/feeds/:feed/entries/:id", s.authed("knowledge:write", accountChecked), s.handle(s.deleteEntry))
-	v1.POST("/subscriptions/:feed", s.authed("feeds:write", accountChecked), s.handle(s.subscribe))
-	v1.DELETE("/subscriptions/:feed", s.authed("feeds:write", accountChecked), s.handle(s.unsubscribe))
+	v1.POST("/subscriptions/:feed", s.authed("feeds:write", accountChecked), s.handle(s.subscription(s.api.Subscribe)))
+	v1.DELETE("/subscriptions/:feed", s.authed("feeds:write", accountChecked), s.handle(s.subscription(s.api.Unsubscribe)))
 
 	v1.GET("/categories", s.authed("knowledge:read", counted|accountChecked), s.handle(s.categories))
 	v1.GET("/knowledge", s.authed("knowledge:read", counted|accountChecked), s.handle(s.listKnowledge))

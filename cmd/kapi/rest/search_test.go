@@ -11,7 +11,7 @@ import (
 func TestSearchOverHTTP(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	alpha := with(w.multi, headerFeed, "alpha")
+	alpha := with(w.Full, headerFeed, "alpha")
 	tests := []struct {
 		name, path  string
 		headers     map[string]string
@@ -25,13 +25,13 @@ func TestSearchOverHTTP(t *testing.T) {
 		{"hybrid", "/api/v1/knowledge/search?q=diet&mode=hybrid&categories=diet,sleep", alpha, 200, "hybrid", true, nil},
 		{"compact", "/api/v1/knowledge/search?q=diet&mode=hybrid&verbosity=compact", alpha, 200, "hybrid", false, nil},
 		{"hybrid relative", "/api/v1/knowledge/search?q=diet&mode=hybrid&fusion=relative&semantic_weight=0.25", alpha, 200, "hybrid", true, nil},
-		{"fan-out", "/api/v1/knowledge/search?q=advice&mode=hybrid", with(w.multi, headerFeed, "all"), 200, "hybrid", true,
+		{"fan-out", "/api/v1/knowledge/search?q=advice&mode=hybrid", with(w.Full, headerFeed, "all"), 200, "hybrid", true,
 			map[string]string{headerFeedsSearched: "2"}},
-		{"auto-selected", "/api/v1/knowledge/search?q=advice", with(w.multi), 200, "keyword", true,
-			map[string]string{headerAutoSelected: w.feed["alpha"].ID.String()}},
+		{"auto-selected", "/api/v1/knowledge/search?q=advice", with(w.Full), 200, "keyword", true,
+			map[string]string{headerAutoSelected: w.Feed["alpha"].ID.String()}},
 		{"missing q", "/api/v1/knowledge/search", alpha, 400, "", false, nil},
 		{"bad mode", "/api/v1/knowledge/search?q=x&mode=fuzzy", alpha, 400, "", false, nil},
-		{"restricted category", "/api/v1/knowledge/search?q=x&categories=diet", with(w.restricted, headerFeed, "alpha"), 403, "", false, nil},
+		{"restricted category", "/api/v1/knowledge/search?q=x&categories=diet", with(w.Restricted, headerFeed, "alpha"), 403, "", false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,10 +1,12 @@
-// Package rest is kapi's HTTP surface: the Gin router (every route is listed in
-// routes), middleware, handlers, wire DTOs, the response envelope and the one
-// table that maps errors to HTTP statuses and API codes.
+// Package rest is kapi's HTTP surface: the Gin router (routes lists every
+// route, /api/mcp included), the middleware every request passes through
+// (request id, access log, recovery, deadline; then authentication and
+// admission), the binding of query strings, headers and bodies to the
+// arguments of the request layer (cmd/kapi/api), and the envelope its results
+// and errors are rendered in (API.md §3).
 //
-// It is the only package that imports gin. It calls the domain packages (auth,
-// feeds, search, embed) and passes them identities as parameters; it never reads
-// the environment (cmd/kapi does, once).
+// It is the only package that imports gin. It reaches the domain through
+// cmd/kapi/api and never reads the environment (cmd/kapi does, once).
 package rest
 
 import (
@@ -15,16 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/kapi-project/kapi/auth"
-	"github.com/kapi-project/kapi/cmd/kapi/wire"
-	"github.com/kapi-project/kapi/feeds"
-	"github.com/kapi-project/kapi/search"
-)
-
-// Body size limits (API.md §4).
-const (
-	maxBodyBytes  = 1 << 20  // single JSON objects
-	maxBatchBytes = 16 << 20 // entry batches
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
 // Pinger reports whether the database answers. *pgxpool.Pool satisfies it.
@@ -32,61 +25,46 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Deps is what the HTTP surface needs from the rest of kapi. Keys, Limiter and
-// Quota are required by every authenticated route.
+// Deps is what the HTTP surface needs from the rest of kapi. API is required
+// by every authenticated route.
 type Deps struct {
+	API *api.Service
+	// MCP is served at /api/mcp behind the same middleware and the Bearer key
+	// check, with the caller in the request's context (api.PrincipalFrom);
+	// nil: /api/mcp is NOT_FOUND.
+	MCP     http.Handler
 	DB      Pinger
-	Catalog *feeds.Catalog
-	Engine  *search.Engine
 	Logger  *slog.Logger
 	Version string
-
-	Keys     *auth.Keys     // verifies Bearer keys; GET/POST/DELETE /keys
-	Accounts *auth.Accounts // account details beyond the Principal (payouts)
-	Limiter  *auth.Limiter  // per-minute limits
-	Quota    *auth.Quota    // monthly quotas and the usage block
-	// TermsURL is details.accept_url of 412 LEGAL_REVIEW_REQUIRED; default
-	// DefaultTermsURL.
-	TermsURL string
-	// Now is the clock; default time.Now.
+	// Now is the clock of the stats cache; default time.Now.
 	Now func() time.Time
 }
 
-// DefaultTermsURL is where an account accepts the current terms, unless
-// Deps.TermsURL says otherwise.
-const DefaultTermsURL = "/signup/legal"
-
 // Server is the HTTP surface. Build it with New; serve Handler().
 type Server struct {
+	api        *api.Service
+	mcp        http.Handler
 	db         Pinger
-	catalog    *feeds.Catalog
-	engine     *search.Engine
 	logger     *slog.Logger
 	version    string
+	now        func() time.Time
 	router     *gin.Engine
 	statsCache statsCache
 	openapiDoc []byte // GET /api/v1/openapi.json, converted once
-
-	keys     *auth.Keys
-	accounts *auth.Accounts
-	gate     *auth.Gate
-	termsURL string
-	now      func() time.Time
 }
 
 // New builds the router with every route and middleware.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{db: deps.DB, catalog: deps.Catalog, engine: deps.Engine, logger: deps.Logger,
-		version: deps.Version, keys: deps.Keys, accounts: deps.Accounts, gate: auth.NewGate(deps.Limiter, deps.Quota), termsURL: deps.TermsURL}
+	s := &Server{api: deps.API, mcp: deps.MCP, db: deps.DB, logger: deps.Logger, version: deps.Version, now: deps.Now}
+	if s.api == nil {
+		s.api = api.New(api.Deps{})
+	}
 	if s.logger == nil {
-		s.logger = discardLogger
+		s.logger = slog.New(slog.DiscardHandler)
 	}
-	if s.now = deps.Now; s.now == nil {
+	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.termsURL == "" {
-		s.termsURL = DefaultTermsURL
 	}
 	s.openapiDoc = openapiJSON()
 	s.router = s.buildRouter()
@@ -103,7 +81,7 @@ type handlerFunc func(c *gin.Context) error
 func (s *Server) handle(h handlerFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := h(c); err != nil {
-			writeError(c, s.logger, err)
+			s.fail(c, err)
 		}
 	}
 }
@@ -115,14 +93,23 @@ func (s *Server) buildRouter() *gin.Engine {
 	r.RedirectFixedPath = false
 	r.ContextWithFallback = true
 	_ = r.SetTrustedProxies(nil) // client IP is the peer address unless configured
-	r.Use(requestID(), accessLog(s.logger), recovery(s.logger), deadline(),
-		bodyLimit(maxBodyBytes, map[string]int64{"/api/v1/feeds/:feed/entries": maxBatchBytes}))
-	r.NoRoute(s.handle(func(*gin.Context) error {
-		return apiError(wire.CodeNotFound, "No such endpoint; see the API reference.", nil)
-	}))
+	r.Use(requestID(), accessLog(s.logger), s.recovery(), deadline())
+	r.NoRoute(s.handle(notFound))
 	r.NoMethod(s.handle(func(c *gin.Context) error {
-		return apiError(wire.CodeMethodNotAllowed, "", map[string]any{"method": c.Request.Method})
+		return api.NewError(api.CodeMethodNotAllowed, "", map[string]any{"method": c.Request.Method})
 	}))
 	s.routes(r)
 	return r
+}
+
+func notFound(*gin.Context) error {
+	return api.NewError(api.CodeNotFound, "No such endpoint; see the API reference.", nil)
+}
+
+// mcpHandler serves /api/mcp: the MCP handler, or NOT_FOUND without one.
+func (s *Server) mcpHandler() gin.HandlerFunc {
+	if s.mcp == nil {
+		return s.handle(notFound)
+	}
+	return gin.WrapH(s.mcp)
 }

@@ -11,11 +11,13 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/kapi-project/kapi/cmd/kapi/wire"
+	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 	"github.com/kapi-project/kapi/embed"
 	"github.com/kapi-project/kapi/migrations/pgtest"
 )
@@ -192,7 +194,7 @@ func TestRequestID(t *testing.T) {
 				if tt.wantEcho && got != tt.incoming {
 					t.Errorf("X-Request-Id: got %q, want echo %q", got, tt.incoming)
 				}
-				if !tt.wantEcho && (got == tt.incoming || !saneRequestID.MatchString(got)) {
+				if !tt.wantEcho && (got == tt.incoming || got != api.RequestID(got)) {
 					t.Errorf("X-Request-Id: got %q, want a fresh id", got)
 				}
 				if env.Meta["request_id"] != got {
@@ -222,35 +224,47 @@ func TestPanicBecomesInternalError(t *testing.T) {
 	}
 }
 
-// TestErrorTable walks every row of the error table and of the domain error
-// mapping (both in package wire) through REST's one converter.
+// TestErrorTable renders every code of API.md §8 (and METHOD_NOT_ALLOWED)
+// through REST's one converter: the status is written out here, not read from
+// the table under test.
 func TestErrorTable(t *testing.T) {
 	t.Parallel()
-	if n := len(wire.Codes()); n != 16 {
-		t.Errorf("the error table has %d rows, want the 15 codes of API.md §8 plus METHOD_NOT_ALLOWED", n)
+	tests := []struct {
+		code   api.Code
+		status int
+	}{
+		{"VALIDATION_ERROR", 400}, {"INVALID_FEED", 400}, {"UNAUTHORIZED", 401},
+		{"INSUFFICIENT_SCOPE", 403}, {"SUBSCRIPTION_INACTIVE", 403}, {"FEED_NOT_SUBSCRIBED", 403},
+		{"CATEGORY_RESTRICTED", 403}, {"TIER_INSUFFICIENT", 403}, {"NOT_FOUND", 404}, {"FEED_UNAVAILABLE", 404},
+		{"METHOD_NOT_ALLOWED", 405}, {"LEGAL_REVIEW_REQUIRED", 412}, {"STRIPE_CONNECT_REQUIRED", 412},
+		{"RATE_LIMIT_EXCEEDED", 429}, {"INTERNAL_ERROR", 500}, {"SERVICE_UNAVAILABLE", 503},
 	}
-	for _, code := range wire.Codes() {
-		t.Run(string(code), func(t *testing.T) {
-			rec := renderError(t, apiError(code, "", nil))
-			assertErrorBody(t, rec, code.Status(), string(code), code.Message())
-		})
+	if n := len(api.Codes()); n != len(tests) {
+		t.Errorf("the error table has %d codes, want the %d here", n, len(tests))
 	}
-	for sentinel, code := range wire.DomainErrors() {
-		t.Run("domain/"+sentinel.Error(), func(t *testing.T) {
-			rec := renderError(t, fmt.Errorf("while doing things: %w", sentinel))
-			assertErrorBody(t, rec, code.Status(), string(code), code.Message())
+	for _, tt := range tests {
+		t.Run(string(tt.code), func(t *testing.T) {
+			rec := renderError(t, api.NewError(tt.code, "", nil))
+			assertErrorBody(t, rec, tt.status, string(tt.code))
 		})
 	}
 	t.Run("unknown error", func(t *testing.T) {
 		rec := renderError(t, errors.New("pq: relation \"secret_table\" does not exist"))
-		assertErrorBody(t, rec, 500, "INTERNAL_ERROR", wire.CodeInternal.Message())
+		assertErrorBody(t, rec, 500, "INTERNAL_ERROR")
 		if strings.Contains(rec.Body.String(), "secret_table") {
 			t.Errorf("body leaks internals: %s", rec.Body)
 		}
 	})
 	t.Run("embedder unavailable", func(t *testing.T) {
 		rec := renderError(t, fmt.Errorf("embed query: %w", embed.ErrUnavailable))
-		assertErrorBody(t, rec, 503, "SERVICE_UNAVAILABLE", wire.CodeServiceUnavailable.Message())
+		assertErrorBody(t, rec, 503, "SERVICE_UNAVAILABLE")
+	})
+	t.Run("rate limited", func(t *testing.T) {
+		rec := renderError(t, &auth.LimitError{Kind: auth.LimitMinute, RetryAfter: 1500 * time.Millisecond})
+		assertErrorBody(t, rec, 429, "RATE_LIMIT_EXCEEDED")
+		if got := rec.Header().Get("Retry-After"); got != "2" {
+			t.Errorf("Retry-After: got %q, want 2 (seconds, rounded up)", got)
+		}
 	})
 }
 
@@ -259,28 +273,25 @@ func renderError(t *testing.T, err error) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	c, _ := gin.CreateTestContext(rec)
 	c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
-	writeError(c, discardLogger, err)
+	New(Deps{}).fail(c, err)
 	return rec
 }
 
-func assertErrorBody(t *testing.T, rec *httptest.ResponseRecorder, status int, code, message string) {
+func assertErrorBody(t *testing.T, rec *httptest.ResponseRecorder, status int, code string) {
 	t.Helper()
 	var env envelopeJSON
 	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
 		t.Fatal(err)
 	}
-	if rec.Code != status || env.Error == nil || env.Error.Code != code || env.Error.Message != message {
-		t.Errorf("got %d %+v, want %d %s %q", rec.Code, env.Error, status, code, message)
-	}
-	if message == "" {
-		t.Errorf("code %s has no default message", code)
+	if rec.Code != status || env.Error == nil || env.Error.Code != code || env.Error.Message == "" {
+		t.Errorf("got %d %+v, want %d %s with a message", rec.Code, env.Error, status, code)
 	}
 }
 
 func TestBodyLimitsAndJSON(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, pgtest.New(t))
-	ts.router.POST("/test/echo", ts.handle(func(c *gin.Context) error {
+	ts.router.Group("", ts.bodyLimit(maxBodyBytes, nil)).POST("/test/echo", ts.handle(func(c *gin.Context) error {
 		var in struct {
 			Name  string `json:"name"`
 			Count int    `json:"count"`
@@ -288,7 +299,7 @@ func TestBodyLimitsAndJSON(t *testing.T) {
 		if err := bindJSON(c, &in); err != nil {
 			return err
 		}
-		respond(c, http.StatusOK, in, nil)
+		respond(c, http.StatusOK, reply{data: in})
 		return nil
 	}))
 	big := `{"name":"` + strings.Repeat("x", maxBodyBytes) + `"}`
@@ -331,5 +342,46 @@ func TestAccessLogOmitsQueryAndHeaders(t *testing.T) {
 		if strings.Contains(logs, leak) {
 			t.Errorf("log contains %q:\n%s", leak, logs)
 		}
+	}
+}
+
+// TestMCPMounted: /api/mcp passes through the same middleware as every route
+// (request id, deadline, recovery) and the key check, and the MCP handler
+// finds the caller and the request id in the request's context.
+func TestMCPMounted(t *testing.T) {
+	t.Parallel()
+	as := newAuthServer(t, authOptions{})
+	acct := as.NewAccount(t, auth.TierStarter, auth.AccountUpdate{})
+	key := as.NewKey(t, auth.KeySpec{AccountID: acct}).Secret
+	mcp := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("panic") != "" {
+			panic("in the MCP handler")
+		}
+		p, _ := api.PrincipalFrom(r.Context())
+		_, hasDeadline := r.Context().Deadline()
+		fmt.Fprintf(w, "%s %s %v", p.AccountID, api.RequestIDFrom(r.Context()), hasDeadline)
+	})
+	s := New(Deps{API: as.API, MCP: mcp, DB: as.DB, Logger: slog.New(slog.NewJSONHandler(as.logs, nil))})
+	serve := func(path string, headers map[string]string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{}`))
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec
+	}
+	rec := serve("/api/mcp", map[string]string{"Authorization": "Bearer " + key, "X-Request-Id": "client-req-0001"})
+	if want := acct.String() + " client-req-0001 true"; rec.Code != http.StatusOK || rec.Body.String() != want {
+		t.Errorf("with a key: got %d %q, want 200 %q", rec.Code, rec.Body, want)
+	}
+	if rec = serve("/api/mcp", nil); rec.Code != http.StatusUnauthorized || !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer") {
+		t.Errorf("without a key: got %d %s, want 401 with a challenge", rec.Code, rec.Header())
+	}
+	if rec = serve("/api/mcp?panic=1", map[string]string{"Authorization": "Bearer " + key}); rec.Code != http.StatusInternalServerError {
+		t.Errorf("a panic: got %d, want 500", rec.Code)
+	}
+	if !strings.Contains(as.logs.String(), `"route":"/api/mcp"`) {
+		t.Errorf("no access log line for /api/mcp:\n%s", as.logs)
 	}
 }

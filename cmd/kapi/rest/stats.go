@@ -6,23 +6,18 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kapi-project/kapi/cmd/kapi/api"
 )
 
 // statsTTL is how long GET /api/v1/stats is cached, in process and by clients.
 const statsTTL = 5 * time.Minute
 
-type statsDTO struct {
-	TotalEntries    int64      `json:"total_entries"`
-	TotalFeeds      int64      `json:"total_feeds"`
-	TotalCategories int64      `json:"total_categories"`
-	LastUpdated     *time.Time `json:"last_updated"`
-}
-
 // statsCache holds the last computed stats; refreshes are serialised so a burst
 // of requests after expiry computes them once.
 type statsCache struct {
 	mu      sync.Mutex
-	value   statsDTO
+	value   api.Stats
 	expires time.Time
 }
 
@@ -32,19 +27,13 @@ func (s *Server) stats(c *gin.Context) error {
 	defer s.statsCache.mu.Unlock()
 	now := s.now()
 	if now.After(s.statsCache.expires) {
-		ctx := c.Request.Context()
-		t, err := s.catalog.Totals(ctx)
+		v, err := s.api.Stats(c.Request.Context())
 		if err != nil {
 			return err
 		}
-		cats, err := s.engine.DistinctCategories(ctx, t.FeedIDs)
-		if err != nil {
-			return err
-		}
-		s.statsCache.value = statsDTO{TotalEntries: t.Entries, TotalFeeds: t.Feeds, TotalCategories: cats, LastUpdated: t.LastUpdated}
-		s.statsCache.expires = now.Add(statsTTL)
+		s.statsCache.value, s.statsCache.expires = v, now.Add(statsTTL)
 	}
 	c.Header("Cache-Control", "public, max-age=300")
-	respond(c, http.StatusOK, s.statsCache.value, nil)
+	respond(c, http.StatusOK, reply{data: s.statsCache.value})
 	return nil
 }

@@ -1,7 +1,8 @@
-package wire
+package api
 
 import (
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/kapi-project/kapi/auth"
@@ -54,25 +55,25 @@ type Leg struct {
 	Score float64 `json:"score"`
 }
 
-// FeedNames finds a feed's name and slug by id for entries.
-type FeedNames map[string]feeds.Feed
+// feedNames finds a feed's name and slug by id for entries.
+type feedNames map[string]feeds.Feed
 
-// NamesOf indexes feeds by id.
-func NamesOf(fs []feeds.Feed) FeedNames {
-	m := make(FeedNames, len(fs))
+// namesOf indexes feeds by id.
+func namesOf(fs []feeds.Feed) feedNames {
+	m := make(feedNames, len(fs))
 	for _, f := range fs {
 		m[f.ID.String()] = f
 	}
 	return m
 }
 
-// NewEntry renders an entry; full adds the timestamps.
-func NewEntry(e search.Entry, names FeedNames, full bool) Entry {
+// newEntry renders an entry; full adds the timestamps.
+func newEntry(e search.Entry, names feedNames, full bool) Entry {
 	f := names[e.FeedID.String()]
 	d := Entry{
 		ID: e.ID.String(), ExternalID: e.ExternalID, FeedID: e.FeedID.String(),
 		FeedName: f.Name, FeedSlug: f.Slug, Title: e.Title, Category: e.Category,
-		Tags: e.Tags, Content: e.Content, Confidence: Round(e.Confidence, 4),
+		Tags: e.Tags, Content: e.Content, Confidence: round(e.Confidence, 4),
 	}
 	if d.Tags == nil {
 		d.Tags = []string{}
@@ -87,21 +88,21 @@ func NewEntry(e search.Entry, names FeedNames, full bool) Entry {
 	return d
 }
 
-// NewHit renders a search hit; full adds raw_score, the per-leg scores and
+// newHit renders a search hit; full adds raw_score, the per-leg scores and
 // the highlight.
-func NewHit(h search.Hit, names FeedNames, full bool) Entry {
-	d := NewEntry(h.Entry, names, full)
+func newHit(h search.Hit, names feedNames, full bool) Entry {
+	d := newEntry(h.Entry, names, full)
 	if !full {
 		return d
 	}
-	raw := Round(h.RawScore, 6)
+	raw := round(h.RawScore, 6)
 	d.RawScore = &raw
 	d.Scores = &Scores{Keyword: legOf(h.Keyword), Semantic: legOf(h.Semantic)}
 	if h.Highlight != nil {
 		d.Highlight = &Highlight{Text: h.Highlight.Text, Start: h.Highlight.Start, End: h.Highlight.End}
 	}
 	if h.Fused > 0 { // hybrid
-		fused := Round(h.Fused, 6)
+		fused := round(h.Fused, 6)
 		d.Scores.Fused = &fused
 	}
 	return d
@@ -111,7 +112,7 @@ func legOf(l *search.LegScore) *Leg {
 	if l == nil {
 		return nil
 	}
-	return &Leg{Rank: l.Rank, Score: Round(l.Score, 6)}
+	return &Leg{Rank: l.Rank, Score: round(l.Score, 6)}
 }
 
 // Feed is a feed of the catalogue with the caller's subscription.
@@ -129,8 +130,8 @@ type Feed struct {
 	SubscribedAt       *time.Time `json:"subscribed_at"`
 }
 
-// NewFeed renders a feed with its categories and the caller's subscription.
-func NewFeed(f feeds.Feed, categories []string, sub *feeds.Subscription) Feed {
+// newFeed renders a feed with its categories and the caller's subscription.
+func newFeed(f feeds.Feed, categories []string, sub *feeds.Subscription) Feed {
 	d := Feed{ID: f.ID.String(), Slug: f.Slug, Name: f.Name, Description: f.Description,
 		Categories: categories, LicensorName: f.LicensorName, Language: f.Language,
 		Status: string(f.Status), EntryCount: f.EntryCount}
@@ -151,8 +152,8 @@ type FeedRef struct {
 	Name string `json:"name"`
 }
 
-// FeedRefs names feeds.
-func FeedRefs(fs []feeds.Feed) []FeedRef {
+// feedRefs names feeds.
+func feedRefs(fs []feeds.Feed) []FeedRef {
 	out := make([]FeedRef, len(fs))
 	for i, f := range fs {
 		out[i] = FeedRef{ID: f.ID.String(), Slug: f.Slug, Name: f.Name}
@@ -177,17 +178,37 @@ func NewUsage(u auth.Usage) Usage {
 		Tier: string(u.Tier)}
 }
 
-// SearchFeeds is what search needs of resolved feeds.
-func SearchFeeds(fs []feeds.Feed) []search.Feed {
-	out := make([]search.Feed, len(fs))
-	for i, f := range fs {
-		out[i] = search.Feed{ID: f.ID, Language: f.Language}
-	}
-	return out
+// Category is a category of a feed with its number of entries.
+type Category struct {
+	Category    string `json:"category"`
+	Count       int64  `json:"count"`
+	Description string `json:"description"`
 }
 
-// Round keeps scores readable: n decimal places.
-func Round(x float64, n int) float64 {
+// Rate is the state of the per-minute limit: REST's X-RateLimit-* headers,
+// MCP's meta.rate_limit.
+type Rate struct {
+	Limit     int   `json:"limit"`
+	Remaining int   `json:"remaining"`
+	Reset     int64 `json:"reset"` // unix seconds, rounded up: when the allowance is full again
+}
+
+// NewRate renders the per-minute limit state.
+func NewRate(r auth.RateResult) Rate {
+	reset := r.Reset.Unix()
+	if r.Reset.Nanosecond() > 0 {
+		reset++
+	}
+	return Rate{Limit: r.Limit, Remaining: r.Remaining, Reset: reset}
+}
+
+// Headers are the rate state as HTTP header values: limit, remaining, reset.
+func (r Rate) Headers() (limit, remaining, reset string) {
+	return strconv.Itoa(r.Limit), strconv.Itoa(r.Remaining), strconv.FormatInt(r.Reset, 10)
+}
+
+// round keeps scores readable: n decimal places.
+func round(x float64, n int) float64 {
 	p := math.Pow(10, float64(n))
 	return math.Round(x*p) / p
 }

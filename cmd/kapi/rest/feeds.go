@@ -1,0 +1,52 @@
+package rest
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/cmd/kapi/api"
+)
+
+// listFeeds answers GET /api/v1/feeds: the catalogue with the caller's
+// subscriptions. It takes no feed header.
+func (s *Server) listFeeds(c *gin.Context) error {
+	page, err := s.api.ListFeeds(c.Request.Context(), principal(c), intArg(c, "limit"), intArg(c, "offset"))
+	if err != nil {
+		return err
+	}
+	respond(c, http.StatusOK, reply{data: page.Feeds,
+		page: &pagination{Total: page.Total, Limit: page.Limit, Offset: page.Offset, HasMore: page.HasMore}})
+	return nil
+}
+
+// createFeed answers POST /api/v1/feeds: a published feed owned by the caller's
+// account, which is subscribed to it.
+func (s *Server) createFeed(c *gin.Context) error {
+	var args api.NewFeedArgs
+	if err := bindJSON(c, &args); err != nil {
+		return err
+	}
+	f, err := s.api.CreateFeed(c.Request.Context(), principal(c), args)
+	if err != nil {
+		return err
+	}
+	respond(c, http.StatusCreated, reply{data: f})
+	return nil
+}
+
+// subscription answers POST /api/v1/subscriptions/{feed} with
+// api.Service.Subscribe and DELETE with Unsubscribe: the feed with the
+// account's subscription.
+func (s *Server) subscription(change func(context.Context, auth.Principal, string) (api.Feed, error)) handlerFunc {
+	return func(c *gin.Context) error {
+		f, err := change(c.Request.Context(), principal(c), c.Param("feed"))
+		if err != nil {
+			return err
+		}
+		respond(c, http.StatusOK, reply{data: f})
+		return nil
+	}
+}
