@@ -8,12 +8,12 @@ import (
 )
 
 // KeywordExact counts the questions whose keyword top 10 is identical to a
-// second, exhaustive BM25 computed in SQL from the entries alone
-// (search.Engine.ReferenceKeyword): the same scores in the same order, and the
-// same entries wherever the scores are not tied. feed must hold no dead
-// postings (freshly loaded, or rebuilt). Errors: the first failed search.
+// second, exhaustive BM25 computed from the entries alone
+// (search.Engine.NewReference): the same scores in the same order, and the
+// same entries wherever the scores are not tied. Errors: the first failed
+// search.
 func KeywordExact(ctx context.Context, eng *search.Engine, feeds []search.Feed, questions []string) (identical int, err error) {
-	stats, err := eng.ReferenceStats(ctx, feeds)
+	ref, err := eng.NewReference(ctx, feeds, questions)
 	if err != nil {
 		return 0, err
 	}
@@ -22,10 +22,7 @@ func KeywordExact(ctx context.Context, eng *search.Engine, feeds []search.Feed, 
 		if err != nil {
 			return identical, err
 		}
-		wantDocs, wantScores, err := eng.ReferenceKeyword(ctx, feeds, stats, text, 10)
-		if err != nil {
-			return identical, err
-		}
+		wantDocs, wantScores := ref.Top(text, 10)
 		if sameTop(gotDocs, gotScores, wantDocs, wantScores) {
 			identical++
 		}

@@ -2,14 +2,10 @@ package search
 
 import (
 	"cmp"
-	"context"
-	"encoding/binary"
-	"fmt"
 	"math"
 	"slices"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 )
 
 // docScore is an entry version's BM25 score.
@@ -18,11 +14,16 @@ type docScore struct {
 	score float64
 }
 
-// collectionStats are the BM25 statistics of the feeds searched, together.
+// collectionStats are the BM25 statistics of the feeds searched, together,
+// with what identifies the posting lists they describe (postcache.go).
 type collectionStats struct {
 	docs   float64            // N: live entries
 	avgLen float64            // mean entry length in lexeme positions
 	df     map[string]float64 // entries containing each lexeme
+	// generation is each feed's keyword generation, counts each list's
+	// number of postings.
+	generation map[uuid.UUID]int64
+	counts     map[postingKey]int64
 }
 
 // idf is BM25's inverse document frequency in Lucene's form, which is never
@@ -53,36 +54,6 @@ func (o Options) bm25Term(idf, avgLen float64, packed int64) float64 {
 	return idf * tf * (o.K1 + 1) / (tf + o.K1*norm)
 }
 
-// scoreBM25 reads the statistics and postings of kq's lexemes and returns the
-// score of every entry version that has one, unordered, with the statistics.
-// Entries outside a phrase restriction are left out.
-func (e *Engine) scoreBM25(ctx context.Context, q Query, kq keywordQuery) ([]docScore, collectionStats, error) {
-	feeds := feedIDs(q.Feeds)
-	batch := &pgx.Batch{}
-	batch.Queue(keywordStatsSQL, feeds)
-	batch.Queue(keywordDFSQL, kq.pairFeeds, kq.pairLexemes)
-	batch.Queue(keywordPostingsSQL, kq.pairFeeds, kq.pairLexemes)
-	if kq.required {
-		batch.Queue(keywordRequiredSQL, feeds, kq.langs, kq.filters)
-	}
-	br := e.pool.SendBatch(ctx, batch)
-	defer br.Close()
-	stats, err := readStats(br)
-	if err != nil {
-		return nil, stats, fmt.Errorf("keyword search: statistics: %w", err)
-	}
-	scores, err := e.sumPostings(br, stats)
-	if err != nil {
-		return nil, stats, fmt.Errorf("keyword search: postings: %w", err)
-	}
-	if kq.required {
-		if scores, err = keepRequired(br, scores); err != nil {
-			return nil, stats, fmt.Errorf("keyword search: phrases: %w", err)
-		}
-	}
-	return scores, stats, br.Close()
-}
-
 // idfs is the IDF of each of kq's lexemes under stats.
 func (kq keywordQuery) idfs(stats collectionStats) map[string]float64 {
 	out := make(map[string]float64, len(kq.pairLexemes))
@@ -92,121 +63,30 @@ func (kq keywordQuery) idfs(stats collectionStats) map[string]float64 {
 	return out
 }
 
-// readStats reads the results of keywordStatsSQL and keywordDFSQL.
-func readStats(br pgx.BatchResults) (collectionStats, error) {
-	s := collectionStats{df: map[string]float64{}}
-	rows, err := br.Query()
-	if err != nil {
-		return s, err
-	}
-	var feed uuid.UUID
-	var docs, length int64
-	var total float64
-	if _, err := pgx.ForEachRow(rows, []any{&feed, &docs, &length}, func() error {
-		s.docs += float64(docs)
-		total += float64(length)
-		return nil
-	}); err != nil {
-		return s, err
-	}
-	if s.docs > 0 {
-		s.avgLen = total / s.docs
-	}
-	if rows, err = br.Query(); err != nil {
-		return s, err
-	}
-	var lexeme string
-	var df int64
-	_, err = pgx.ForEachRow(rows, []any{&lexeme, &df}, func() error {
-		s.df[lexeme] += float64(df)
-		return nil
-	})
-	return s, err
-}
-
-// postingList is one block of a lexeme's postings, as read: two aligned
-// strings of big-endian 8-byte integers (003_keyword.sql).
-type postingList struct {
-	idf          float64
-	docs, packed []byte
-}
-
-func (l postingList) len() int { return len(l.docs) / 8 }
-
-func (l postingList) at(i int) (doc, packed int64) {
-	return int64(binary.BigEndian.Uint64(l.docs[8*i:])), int64(binary.BigEndian.Uint64(l.packed[8*i:]))
-}
-
-// sumPostings adds up every posting's contribution per doc_no.
-func (e *Engine) sumPostings(br pgx.BatchResults, stats collectionStats) ([]docScore, error) {
-	rows, err := br.Query()
-	if err != nil {
-		return nil, err
-	}
-	var lists []postingList
-	var lexeme string
-	var docs, packed []byte
-	idfs := map[string]float64{}
-	total, lo, hi := 0, int64(math.MaxInt64), int64(math.MinInt64)
-	_, err = pgx.ForEachRow(rows, []any{&lexeme, &docs, &packed}, func() error {
-		if len(docs)%8 != 0 || len(docs) != len(packed) {
-			return fmt.Errorf("lexeme %q: a block of %d and %d bytes", lexeme, len(docs), len(packed))
-		}
-		idf, ok := idfs[lexeme]
-		if !ok {
-			idf = stats.idf(lexeme)
-			idfs[lexeme] = idf
-		}
-		l := postingList{idf: idf, docs: docs, packed: packed}
-		for i := range l.len() {
-			d, _ := l.at(i)
-			lo, hi = min(lo, d), max(hi, d)
-		}
-		total += l.len()
-		lists = append(lists, l)
-		docs, packed = nil, nil // the next row gets slices of its own
-		return nil
-	})
-	if err != nil || total == 0 {
-		return nil, err
-	}
-	return e.accumulate(lists, stats.avgLen, lo, hi, total), nil
-}
-
 // accumulate sums the contributions of lists per doc_no. When the doc_nos
 // seen span a range at most denseFactor times the number of postings (as
 // they do in a feed loaded in bulk), scores go into an array indexed by
 // doc_no − lo, several times cheaper than a map; otherwise into a map.
-func (e *Engine) accumulate(lists []postingList, avgLen float64, lo, hi int64, total int) []docScore {
+func (e *Engine) accumulate(lists []scoredList, avgLen float64) []docScore {
+	total, lo, hi := 0, int64(math.MaxInt64), int64(math.MinInt64)
+	for _, l := range lists {
+		total += len(l.docs)
+		for _, d := range l.docs {
+			lo, hi = min(lo, d), max(hi, d)
+		}
+	}
+	if total == 0 {
+		return nil
+	}
 	const denseFactor = 4
 	if span := hi - lo + 1; span <= int64(denseFactor*total) {
-		sums := make([]float64, span)
-		seen := make([]bool, span)
-		distinct := 0
-		for _, l := range lists {
-			for i := range l.len() {
-				d, p := l.at(i)
-				sums[d-lo] += e.opts.bm25Term(l.idf, avgLen, p)
-				if !seen[d-lo] {
-					seen[d-lo] = true
-					distinct++
-				}
-			}
-		}
-		out := make([]docScore, 0, distinct)
-		for i, ok := range seen {
-			if ok {
-				out = append(out, docScore{doc: lo + int64(i), score: sums[i]})
-			}
-		}
-		return out
+		return e.accumulateDense(lists, avgLen, lo, span)
 	}
 	out := make([]docScore, 0, total/2)
 	at := make(map[int64]int, total/2)
 	for _, l := range lists {
-		for i := range l.len() {
-			d, p := l.at(i)
-			s := e.opts.bm25Term(l.idf, avgLen, p)
+		for i, d := range l.docs {
+			s := e.opts.bm25Term(l.idf, avgLen, l.packed[i])
 			if j, ok := at[d]; ok {
 				out[j].score += s
 			} else {
@@ -218,21 +98,27 @@ func (e *Engine) accumulate(lists []postingList, avgLen float64, lo, hi int64, t
 	return out
 }
 
-// keepRequired keeps the scores of the doc_nos keywordRequiredSQL returns.
-func keepRequired(br pgx.BatchResults, scores []docScore) ([]docScore, error) {
-	rows, err := br.Query()
-	if err != nil {
-		return nil, err
+// accumulateDense is accumulate into arrays over doc_nos lo..lo+span-1.
+func (e *Engine) accumulateDense(lists []scoredList, avgLen float64, lo, span int64) []docScore {
+	sums := make([]float64, span)
+	seen := make([]bool, span)
+	distinct := 0
+	for _, l := range lists {
+		for i, d := range l.docs {
+			sums[d-lo] += e.opts.bm25Term(l.idf, avgLen, l.packed[i])
+			if !seen[d-lo] {
+				seen[d-lo] = true
+				distinct++
+			}
+		}
 	}
-	ok := map[int64]bool{}
-	var doc int64
-	if _, err := pgx.ForEachRow(rows, []any{&doc}, func() error {
-		ok[doc] = true
-		return nil
-	}); err != nil {
-		return nil, err
+	out := make([]docScore, 0, distinct)
+	for i, ok := range seen {
+		if ok {
+			out = append(out, docScore{doc: lo + int64(i), score: sums[i]})
+		}
 	}
-	return slices.DeleteFunc(scores, func(s docScore) bool { return !ok[s.doc] }), nil
+	return out
 }
 
 // better orders scores best first: higher score, then lower doc_no.

@@ -11,20 +11,17 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// assertExhaustive checks the engine's top n against ReferenceKeyword, a
+// assertExhaustive checks the engine's top n against Reference, a
 // second BM25 computed from the entries alone: the same scores, and the same
 // entries wherever the scores are not tied.
 func assertExhaustive(t *testing.T, eng *Engine, pool *pgxpool.Pool, feeds []Feed, text string, n int) {
 	t.Helper()
 	ctx := context.Background()
-	stats, err := eng.ReferenceStats(ctx, feeds)
+	ref, err := eng.NewReference(ctx, feeds, []string{text})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantDocs, wantScores, err := eng.ReferenceKeyword(ctx, feeds, stats, text, n)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wantDocs, wantScores := ref.Top(text, n)
 	res := mustSearch(t, eng, Query{Text: text, Feeds: feeds, Limit: n})
 	if len(res.Hits) != len(wantDocs) {
 		t.Fatalf("%q: got %d hits, want %d", text, len(res.Hits), len(wantDocs))

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/google/uuid"
@@ -59,65 +60,119 @@ FROM entries e
 CROSS JOIN LATERAL (SELECT coalesce(sum(cardinality(u.positions)), 0) AS n FROM unnest(e.search_vector) u) l
 WHERE e.feed_id = ANY($1)`
 
-// referenceBM25SQL scores every entry matching a lexeme of $2 by BM25 from the
-// entries alone (df counted over those entries: an entry containing a
-// lexeme matches), with N and the average length given ($3, $4).
-const referenceBM25SQL = `
-WITH q AS (SELECT tsvector_to_array(to_tsvector('english', $2)) AS lexemes),
-docs AS (
-    SELECT e.doc_no, e.search_vector,
-           (SELECT coalesce(sum(cardinality(u.positions)), 0) FROM unnest(e.search_vector) u)::float8 AS len
-    FROM entries e, q
-    WHERE e.feed_id = ANY($1)
-      AND e.search_vector @@ array_to_string(ARRAY(SELECT quote_literal(x) FROM unnest(q.lexemes) x), ' | ')::tsquery
-), post AS (
-    SELECT d.doc_no, d.len, u.lexeme,
-           $5::float8 * cardinality(array_positions(u.weights, 'A'))
-         + $6::float8 * cardinality(array_positions(u.weights, 'B'))
-         + $7::float8 * (cardinality(u.weights) - cardinality(array_positions(u.weights, 'A'))
-                         - cardinality(array_positions(u.weights, 'B'))) AS tf
-    FROM docs d, unnest(d.search_vector) u, q
-    WHERE u.lexeme = ANY(q.lexemes)
-), df AS (SELECT lexeme, count(*)::float8 AS df FROM post GROUP BY lexeme)
-SELECT p.doc_no, sum(ln(1 + ($3 - df.df + 0.5) / (df.df + 0.5))
-                     * p.tf * ($8::float8 + 1) / (p.tf + $8::float8 * (1 - $9::float8 + $9::float8 * p.len / $4)))
-FROM post p JOIN df USING (lexeme)
-GROUP BY p.doc_no
-ORDER BY 2 DESC, p.doc_no
-LIMIT $10`
+// referenceLexemesSQL gives the lexemes BM25 ranks for each question ($2).
+const referenceLexemesSQL = `
+SELECT tsvector_to_array(to_tsvector($1::regconfig, q)) FROM unnest($2::text[]) WITH ORDINALITY AS x (q, i) ORDER BY i`
 
-// ReferenceStats are BM25's N and average length for ReferenceKeyword,
-// counted from the entries (one scan of the feeds).
-type ReferenceStats struct{ Docs, AvgLen float64 }
+// referencePostingsSQL reads, in one scan of the entries, every occurrence of
+// the lexemes $2 with its counts per field (tsvector labels A title, B tags,
+// the rest content) and the entry's length.
+const referencePostingsSQL = `
+SELECT e.doc_no, u.lexeme, l.n,
+       cardinality(array_positions(u.weights, 'A')), cardinality(array_positions(u.weights, 'B')),
+       cardinality(u.weights)
+FROM entries e
+CROSS JOIN LATERAL (SELECT coalesce(sum(cardinality(u.positions)), 0)::float8 AS n FROM unnest(e.search_vector) u) l
+CROSS JOIN LATERAL unnest(e.search_vector) u
+WHERE e.feed_id = ANY($1) AND u.lexeme = ANY($2)`
 
-// ReferenceStats counts them for feeds. Errors: the database's.
-func (e *Engine) ReferenceStats(ctx context.Context, feeds []Feed) (ReferenceStats, error) {
-	var s ReferenceStats
-	err := e.pool.QueryRow(ctx, referenceStatsSQL, feedIDs(feeds)).Scan(&s.Docs, &s.AvgLen)
-	return s, err
+// Reference is a second BM25 over a set of questions, computed from the
+// entries alone (their tsvectors, one scan), not from the statistics and
+// postings the keyword leg reads, with the engine's knobs: for checking that
+// leg. It applies no phrase or negation restriction.
+type Reference struct {
+	opts      Options
+	docs, avg float64
+	questions map[string][]string           // question → its ranked lexemes
+	postings  map[string][]referencePosting // lexeme → its occurrences
 }
 
-// ReferenceKeyword is a second, slow BM25 of a plain english question over
-// feeds, computed in SQL from the entries and s alone (not from the
-// statistics and postings the keyword leg reads), with e's knobs. It returns
-// the best n as (doc_no, score), best first, ties by doc_no, for comparing
-// with the keyword leg. Errors: the database's.
-func (e *Engine) ReferenceKeyword(ctx context.Context, feeds []Feed, s ReferenceStats, text string, n int) ([]int64, []float64, error) {
-	o := e.opts
-	rows, err := e.pool.Query(ctx, referenceBM25SQL, feedIDs(feeds), text, s.Docs, s.AvgLen,
-		o.TitleWeight, o.TagsWeight, o.ContentWeight, o.K1, o.B, n)
+type referencePosting struct {
+	doc      int64
+	tf, size float64 // field-weighted term frequency; entry length
+}
+
+// NewReference reads what Reference needs to rank questions over feeds, which
+// must share one text-search configuration. Errors: the database's; feeds of
+// several languages.
+func (e *Engine) NewReference(ctx context.Context, feeds []Feed, questions []string) (*Reference, error) {
+	if langs := languages(feeds); len(langs) != 1 {
+		return nil, fmt.Errorf("reference BM25: feeds of %d languages, want one", len(langs))
+	}
+	r := &Reference{opts: e.opts, questions: map[string][]string{}, postings: map[string][]referencePosting{}}
+	ids := feedIDs(feeds)
+	if err := e.pool.QueryRow(ctx, referenceStatsSQL, ids).Scan(&r.docs, &r.avg); err != nil {
+		return nil, fmt.Errorf("reference BM25: %w", err)
+	}
+	ranked := make([]string, len(questions))
+	for i, q := range questions {
+		ranked[i] = parseQuery(q).ranked
+	}
+	rows, err := e.pool.Query(ctx, referenceLexemesSQL, feeds[0].Language, ranked)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reference BM25: %w", err)
+		return nil, fmt.Errorf("reference BM25: %w", err)
+	}
+	lexemes, err := pgx.CollectRows(rows, pgx.RowTo[[]string])
+	if err != nil {
+		return nil, fmt.Errorf("reference BM25: %w", err)
+	}
+	var union []string
+	for i, q := range questions {
+		r.questions[q] = lexemes[i]
+		union = append(union, lexemes[i]...)
+	}
+	return r, r.readPostings(ctx, e, ids, union)
+}
+
+func (r *Reference) readPostings(ctx context.Context, e *Engine, feeds []uuid.UUID, lexemes []string) error {
+	rows, err := e.pool.Query(ctx, referencePostingsSQL, feeds, lexemes)
+	if err != nil {
+		return fmt.Errorf("reference BM25: %w", err)
+	}
+	var p referencePosting
+	var lexeme string
+	var a, b, all float64
+	o := r.opts
+	_, err = pgx.ForEachRow(rows, []any{&p.doc, &lexeme, &p.size, &a, &b, &all}, func() error {
+		p.tf = o.TitleWeight*a + o.TagsWeight*b + o.ContentWeight*(all-a-b)
+		r.postings[lexeme] = append(r.postings[lexeme], p)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reference BM25: %w", err)
+	}
+	return nil
+}
+
+// Top is the best n entry versions for question (one given to NewReference)
+// as (doc_no, score), best first, ties by doc_no: the textbook formula, term
+// by term, with df counted from the occurrences read.
+func (r *Reference) Top(question string, n int) ([]int64, []float64) {
+	o := r.opts
+	sums := map[int64]float64{}
+	seen := map[string]bool{}
+	for _, l := range r.questions[question] {
+		if seen[l] {
+			continue
+		}
+		seen[l] = true
+		ps := r.postings[l]
+		df := float64(len(ps))
+		idf := math.Log(1 + (r.docs-df+0.5)/(df+0.5))
+		for _, p := range ps {
+			sums[p.doc] += idf * p.tf * (o.K1 + 1) / (p.tf + o.K1*(1-o.B+o.B*p.size/r.avg))
+		}
+	}
+	all := make([]docScore, 0, len(sums))
+	for d, s := range sums {
+		all = append(all, docScore{doc: d, score: s})
 	}
 	var docs []int64
 	var scores []float64
-	var doc int64
-	var score float64
-	_, err = pgx.ForEachRow(rows, []any{&doc, &score}, func() error {
-		docs, scores = append(docs, doc), append(scores, score)
-		return nil
-	})
-	return docs, scores, err
+	for _, s := range bestScores(all, n) {
+		docs, scores = append(docs, s.doc), append(scores, s.score)
+	}
+	return docs, scores
 }
 
 // KeywordTop is the keyword leg's best n for a plain question as (doc_no,

@@ -167,7 +167,7 @@ ON CONFLICT (feed_id, external_id) DO UPDATE SET
     source_url = excluded.source_url, metadata = excluded.metadata,
     embedding_model = excluded.embedding_model,
     updated_at = now()
-RETURNING e.id, e.external_id, (e.xmax = 0) AS inserted`
+RETURNING e.id, e.external_id, (e.xmax = 0) AS inserted, e.doc_no, e.search_vector::text`
 
 // docNosSQL draws $1 doc_no values for the entry versions a batch writes.
 const docNosSQL = `SELECT array_agg(nextval('entries_doc_no_seq')) FROM generate_series(1, $1)`
@@ -206,25 +206,48 @@ func (e *Engine) upsert(ctx context.Context, feed Feed, entries []validEntry, id
 		if err != nil {
 			return fmt.Errorf("store entries: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id uuid.UUID
-			var ext string
-			var inserted bool
-			if err := rows.Scan(&id, &ext, &inserted); err != nil {
-				return fmt.Errorf("store entries: %w", err)
-			}
-			r := &results[byExt[ext]]
-			r.ID, r.Outcome = id, Updated
-			if inserted {
-				r.Outcome = Created
-			}
+		versions, err := readUpserted(rows, byExt, docNos, results)
+		if err != nil {
+			return err
 		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("store entries: %w", err)
+		if err := indexKeywords(ctx, tx, feed.ID, versions); err != nil {
+			return err
 		}
 		return writeEntryPassages(ctx, tx, feed.ID, model, entries, idx, passages, results)
 	})
+}
+
+// readUpserted reads upsertSQL's rows into results (by external id, through
+// byExt) and returns the entry versions it wrote: the rows that took the new
+// doc_no drawn for them (docNos, in the order of byExt's indexes).
+func readUpserted(rows pgx.Rows, byExt map[string]int, docNos []int64, results []IngestResult) ([]entryVersion, error) {
+	defer rows.Close()
+	drawn := make(map[int64]bool, len(docNos))
+	for _, d := range docNos {
+		drawn[d] = true
+	}
+	var versions []entryVersion
+	for rows.Next() {
+		var id uuid.UUID
+		var ext, vector string
+		var inserted bool
+		var doc int64
+		if err := rows.Scan(&id, &ext, &inserted, &doc, &vector); err != nil {
+			return nil, fmt.Errorf("store entries: %w", err)
+		}
+		r := &results[byExt[ext]]
+		r.ID, r.Outcome = id, Updated
+		if inserted {
+			r.Outcome = Created
+		}
+		if drawn[doc] {
+			versions = append(versions, entryVersion{doc, vector})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store entries: %w", err)
+	}
+	return versions, nil
 }
 
 // writeEntryPassages stores the passages of the upserted entries idx, in the

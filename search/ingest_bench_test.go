@@ -30,6 +30,13 @@ func benchmarkIngest(b *testing.B, hnsw bool) {
 			b.Fatal(err)
 		}
 	}
+	runIngest(b, eng, feed)
+}
+
+// runIngest ingests b.N batches of generated entries into feed and reports
+// the entries stored per second.
+func runIngest(b *testing.B, eng *Engine, feed Feed) {
+	ctx := context.Background()
 	words := strings.Fields("protein cells gene expression tumour immune response clinical trial " +
 		"dose placebo cohort mortality risk factor receptor pathway mutation biomarker therapy")
 	const batchSize = MaxBatch

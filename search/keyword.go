@@ -39,20 +39,25 @@ SELECT lang, tsvector_to_array(to_tsvector(lang::regconfig, $1)),
 FROM unnest($3::text[]) AS lang`
 
 const keywordStatsSQL = `
-SELECT feed_id, doc_count, total_length FROM keyword_feed_stats WHERE feed_id = ANY($1)`
+SELECT feed_id, doc_count, total_length, generation FROM keyword_feed_stats WHERE feed_id = ANY($1)`
 
-// keywordDFSQL and keywordPostingsSQL take the (feed, lexeme) pairs as two
-// arrays: each feed is asked for the lexemes of its own language.
+// keywordDFSQL and keywordPostingsSQL take the (feed, lexeme) pairs as
+// arrays: each feed is asked for the lexemes of its own language. keywordDFSQL
+// also gives how many postings each list holds (postcache.go);
+// keywordPostingsSQL reads each list's rows from the one holding posting
+// number $3 on (006_keyword_fragments.sql).
 const keywordDFSQL = `
-SELECT t.lexeme, t.df
+SELECT t.feed_id, t.lexeme, t.df, t.postings
 FROM unnest($1::uuid[], $2::text[]) AS x (feed_id, lexeme)
 JOIN keyword_terms t ON t.feed_id = x.feed_id AND t.lexeme = x.lexeme`
 
 const keywordPostingsSQL = `
-SELECT p.lexeme, p.docs, p.packed
-FROM unnest($1::uuid[], $2::text[]) AS x (feed_id, lexeme)
+SELECT p.feed_id, p.lexeme, p.first, p.docs, p.packed
+FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS x (feed_id, lexeme, from_posting)
 JOIN keyword_postings p ON p.feed_id = x.feed_id AND p.lexeme = x.lexeme
-ORDER BY p.lexeme, p.feed_id, p.block`
+ AND p.first >= (SELECT coalesce(max(q.first), 0) FROM keyword_postings q
+                 WHERE q.feed_id = x.feed_id AND q.lexeme = x.lexeme AND q.first <= x.from_posting)
+ORDER BY p.feed_id, p.lexeme, p.first`
 
 // keywordRequiredSQL lists the entries that match a phrase restriction, through
 // the GIN index on search_vector.

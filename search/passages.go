@@ -3,6 +3,8 @@ package search
 import (
 	"context"
 	"fmt"
+	"math"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -75,18 +77,22 @@ func estimateTokens(word string) int { return 1 + utf8.RuneCountInString(word)/4
 
 // word is a run of non-space characters of a content, with its tokens.
 type word struct {
-	start, end int // code points
-	tokens     int
+	start, end   int // code points
+	tokens       int
+	endsSentence bool // ends with . ! or ?, perhaps before closing quotes or brackets
 }
 
 // words splits content at white space.
 func words(content string, count func(string) int) []word {
 	var out []word
 	start, at, byteStart := -1, 0, 0
+	add := func(text string) {
+		out = append(out, word{start, at, max(1, count(text)), endsSentence(text)})
+	}
 	for i, r := range content {
 		if unicode.IsSpace(r) {
 			if start >= 0 {
-				out = append(out, word{start, at, max(1, count(content[byteStart:i]))})
+				add(content[byteStart:i])
 				start = -1
 			}
 		} else if start < 0 {
@@ -95,9 +101,16 @@ func words(content string, count func(string) int) []word {
 		at++
 	}
 	if start >= 0 {
-		out = append(out, word{start, at, max(1, count(content[byteStart:]))})
+		add(content[byteStart:])
 	}
 	return out
+}
+
+// endsSentence reports whether a word ends a sentence: its last character
+// before any closing quotes and brackets is a full stop, ! or ?.
+func endsSentence(w string) bool {
+	w = strings.TrimRight(w, `"')]}»”’`)
+	return strings.HasSuffix(w, ".") || strings.HasSuffix(w, "!") || strings.HasSuffix(w, "?")
 }
 
 // minWindowTokens is the least room a window gets however long the title:
@@ -107,8 +120,10 @@ const minWindowTokens = 16
 // splitWindows cuts content into consecutive windows of whole words, each at
 // most s.budget tokens together with the title (a single longer word is a
 // window of its own), the next starting s.overlap tokens before the previous
-// one's end (but always after its start). Empty content gives one empty
-// window: the passage is the title alone.
+// one's end (but always after its start). A window that has to be cut ends
+// at its last sentence end when that leaves it at least half full, so a
+// sentence is whole in one passage (and in a highlight). Empty content gives
+// one empty window: the passage is the title alone.
 func splitWindows(title, content string, s sizer) []window {
 	ws := words(content, s.count)
 	if len(ws) == 0 {
@@ -126,6 +141,9 @@ func splitWindows(title, content string, s sizer) []window {
 			used += ws[j].tokens
 			j++
 		}
+		if j < len(ws) {
+			j = sentenceCut(ws, i, j, room)
+		}
 		out = append(out, window{ws[i].start, ws[j-1].end})
 		if j == len(ws) {
 			break
@@ -138,6 +156,25 @@ func splitWindows(title, content string, s sizer) []window {
 		i = next
 	}
 	return out
+}
+
+// sentenceCut moves the end j of the window ws[i:j] back to just after its
+// last sentence end, when the window keeps at least half of room tokens.
+func sentenceCut(ws []word, i, j, room int) int {
+	used := 0
+	for k := i; k < j; k++ {
+		used += ws[k].tokens
+	}
+	for k := j; k > i+1; k-- {
+		if used < room/2 {
+			break
+		}
+		if ws[k-1].endsSentence {
+			return k
+		}
+		used -= ws[k-1].tokens
+	}
+	return j
 }
 
 // runeSlice returns s[start:end] counted in code points.
@@ -229,7 +266,10 @@ func (e *Engine) storedPassages(ctx context.Context, feedID uuid.UUID, model str
 	return out, rows.Err()
 }
 
-const deletePassagesSQL = `DELETE FROM passages WHERE feed_id = $1 AND entry_id = ANY($2)`
+const (
+	deletePassagesSQL = `DELETE FROM passages WHERE feed_id = $1 AND entry_id = ANY($2)`
+	deleteMeansSQL    = `DELETE FROM passage_means WHERE feed_id = $1 AND entry_id = ANY($2)`
+)
 
 // insertPassagesSQL writes passages with their lexemes, read from the
 // entries they belong to (written earlier in the same transaction).
@@ -242,17 +282,20 @@ FROM unnest($3::uuid[], $4::int[], $5::int[], $6::int[], $7::halfvec[])
      AS x (entry_id, ordinal, start_char, end_char, embedding)
 JOIN entries e ON e.feed_id = $1 AND e.id = x.entry_id`
 
-// writePassages replaces the passages of the entries ids (in tx, so entries
-// and passages change together) with ps, ps[i] belonging to ids[i].
+const insertMeansSQL = `
+INSERT INTO passage_means (feed_id, entry_id, model, mean)
+SELECT $1, x.entry_id, $2, x.mean FROM unnest($3::uuid[], $4::halfvec[]) AS x (entry_id, mean)`
+
+// writePassages replaces the passages of the entries ids, and their means (in
+// tx, so entries and passages change together), with ps, ps[i] belonging to
+// ids[i]: one round trip.
 func writePassages(ctx context.Context, tx pgx.Tx, feedID uuid.UUID, model string, ids []uuid.UUID, ps [][]passage) error {
-	if _, err := tx.Exec(ctx, deletePassagesSQL, feedID, ids); err != nil {
-		return fmt.Errorf("delete passages: %w", err)
-	}
 	var cols struct {
 		entry          []uuid.UUID
 		ord, from, end []int32
 		vec            []pgvector.HalfVector
 	}
+	means := make([]pgvector.HalfVector, len(ids))
 	for i, id := range ids {
 		for _, p := range ps[i] {
 			cols.entry = append(cols.entry, id)
@@ -261,10 +304,43 @@ func writePassages(ctx context.Context, tx pgx.Tx, feedID uuid.UUID, model strin
 			cols.end = append(cols.end, int32(p.end))
 			cols.vec = append(cols.vec, p.vec)
 		}
+		means[i] = meanVector(ps[i])
 	}
-	if _, err := tx.Exec(ctx, insertPassagesSQL, feedID, model, cols.entry, cols.ord,
-		cols.from, cols.end, cols.vec); err != nil {
+	b := &pgx.Batch{}
+	b.Queue(deletePassagesSQL, feedID, ids)
+	b.Queue(deleteMeansSQL, feedID, ids)
+	b.Queue(insertPassagesSQL, feedID, model, cols.entry, cols.ord, cols.from, cols.end, cols.vec)
+	b.Queue(insertMeansSQL, feedID, model, ids, means)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("store passages: %w", err)
 	}
 	return nil
+}
+
+// meanVector is the mean of the unit vectors of ps: the query's dot product
+// with it is the mean cosine of the query with ps.
+func meanVector(ps []passage) pgvector.HalfVector {
+	var sum []float64
+	for _, p := range ps {
+		v := p.vec.Slice()
+		if sum == nil {
+			sum = make([]float64, len(v))
+		}
+		var norm float64
+		for _, x := range v {
+			norm += float64(x) * float64(x)
+		}
+		if norm == 0 {
+			continue
+		}
+		norm = math.Sqrt(norm)
+		for j, x := range v {
+			sum[j] += float64(x) / norm
+		}
+	}
+	out := make([]float32, len(sum))
+	for j, x := range sum {
+		out[j] = float32(x / float64(len(ps)))
+	}
+	return pgvector.NewHalfVector(out)
 }

@@ -46,6 +46,35 @@ func TestSplitWindows(t *testing.T) {
 	}
 }
 
+// A window that must be cut ends at its last sentence end when it keeps at
+// least half its room; otherwise at the last word that fits.
+func TestSplitWindowsAtSentences(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, content string
+		want          []string
+	}{
+		{"cut after the sentence", "one two three four five six. seven eight nine ten eleven",
+			[]string{"one two three four five six.", "seven eight nine ten eleven"}},
+		{"closing quote and question mark", `one two three four five "six?" seven eight nine ten`,
+			[]string{`one two three four five "six?"`, "seven eight nine ten"}},
+		{"a sentence end too early is ignored", "one. two three four five six seven eight nine ten",
+			[]string{"one. two three four five six seven eight", "nine ten"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ws := splitWindows("", tt.content, oneTokenAWord(8, 0))
+			var got []string
+			for _, w := range ws {
+				got = append(got, runeSlice(tt.content, w))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 // checkWindows checks that windows cover every word of content in order, each
 // starting and ending at word boundaries, within budget unless one word.
 func checkWindows(t *testing.T, title, content string, s sizer, ws []window) {

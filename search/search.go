@@ -28,11 +28,13 @@ type Engine struct {
 	embedder embed.Embedder
 	now      func() time.Time
 	opts     Options
+	postings *postingCache // posting lists read, for the keyword leg (postcache.go)
 }
 
 // New returns an Engine over pool that embeds entries and queries with embedder.
 func New(pool *pgxpool.Pool, embedder embed.Embedder) *Engine {
-	return &Engine{pool: pool, embedder: embedder, now: time.Now, opts: DefaultOptions()}
+	o := DefaultOptions()
+	return &Engine{pool: pool, embedder: embedder, now: time.Now, opts: o, postings: newPostingCache(o.PostingCacheBytes)}
 }
 
 // WithOptions returns a copy of e that retrieves with the knobs o (see
@@ -40,6 +42,9 @@ func New(pool *pgxpool.Pool, embedder embed.Embedder) *Engine {
 func (e *Engine) WithOptions(o Options) *Engine {
 	c := *e
 	c.opts = o
+	if o.PostingCacheBytes != e.opts.PostingCacheBytes {
+		c.postings = newPostingCache(o.PostingCacheBytes)
+	}
 	return &c
 }
 

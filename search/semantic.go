@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/google/uuid"
@@ -127,11 +128,30 @@ func (e *Engine) semanticLeg(ctx context.Context, q Query, vec pgvector.HalfVect
 	return e.mixMean(ctx, vec, cands, n)
 }
 
+// passageMeanSQL reads the mean cosine of the unit query vector $1 with the
+// passages of entries $3: its dot product with their mean (passage_means).
 const passageMeanSQL = `
-SELECT p.entry_id, avg(1 - (p.embedding <=> $1))
-FROM passages p
-WHERE p.feed_id = ANY($2) AND p.entry_id = ANY($3) AND p.model = $4
-GROUP BY p.entry_id`
+SELECT entry_id, -(mean <#> $1)
+FROM passage_means
+WHERE feed_id = ANY($2) AND entry_id = ANY($3) AND model = $4`
+
+// unit is v scaled to length 1 (v itself when it is zero).
+func unit(v pgvector.HalfVector) pgvector.HalfVector {
+	s := v.Slice()
+	var norm float64
+	for _, x := range s {
+		norm += float64(x) * float64(x)
+	}
+	if norm == 0 {
+		return v
+	}
+	norm = math.Sqrt(norm)
+	out := make([]float32, len(s))
+	for i, x := range s {
+		out[i] = float32(float64(x) / norm)
+	}
+	return pgvector.NewHalfVector(out)
+}
 
 // mixMean rescores cands (best passage first) by Options.PassageMeanWeight
 // and returns the best n, ties by id.
@@ -140,7 +160,7 @@ func (e *Engine) mixMean(ctx context.Context, vec pgvector.HalfVector, cands []c
 		return cands, nil
 	}
 	feeds, ids := keysBy(cands, func(c candidate) (uuid.UUID, uuid.UUID) { return c.feedID, c.id })
-	rows, err := e.pool.Query(ctx, passageMeanSQL, vec, feeds, ids, e.embedder.Model().String())
+	rows, err := e.pool.Query(ctx, passageMeanSQL, unit(vec), feeds, ids, e.embedder.Model().String())
 	if err != nil {
 		return nil, fmt.Errorf("semantic search: passage means: %w", err)
 	}
@@ -209,7 +229,7 @@ func (e *Engine) semanticIndexScan(ctx context.Context, sql string, args []any, 
 	var out []candidate
 	var read int64
 	err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
-		ef := min(max(e.opts.EFSearch, m), 1000)
+		ef := e.opts.EFSearch
 		if _, err := tx.Exec(ctx, scanSettingsSQL, fmt.Sprint(ef), fmt.Sprint(e.opts.MaxScanTuples)); err != nil {
 			return fmt.Errorf("set scan options: %w", err)
 		}

@@ -1,0 +1,300 @@
+package search
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Ingest indexes the entry versions it writes for the keyword leg itself, in
+// its transaction (006_keyword_fragments.sql): their tsvectors come back from
+// the upsert as text, and the postings, the document frequencies and the
+// feed's totals are computed here, per batch, rather than row by row in SQL.
+// Then two round trips: lock the feed's statistics and read the counters of
+// the batch's lexemes (locked in lexeme order), then write the counters, one
+// new postings row per lexeme, and the merges of the tails that reached their
+// bounds.
+
+// Tail bounds (006_keyword_fragments.sql): a lexeme's tail is merged into one
+// row when it holds sealPostings postings (and that row is sealed) or
+// maxTailRows rows.
+const (
+	sealPostings = 256
+	maxTailRows  = 8
+)
+
+// entryVersion is a newly written entry version: its doc_no and tsvector text.
+type entryVersion struct {
+	doc    int64
+	vector string
+}
+
+// lexemePostings are a batch's postings of one lexeme, in doc_no order.
+type lexemePostings struct {
+	lexeme       string
+	docs, packed []byte
+	n            int64
+}
+
+// batchPostings turns versions into postings per lexeme (sorted by lexeme) and
+// the versions' total length. Errors: a tsvector text that does not parse.
+func batchPostings(versions []entryVersion) ([]lexemePostings, int64, error) {
+	slices.SortFunc(versions, func(a, b entryVersion) int { return int(a.doc - b.doc) })
+	byLexeme := map[string]*lexemePostings{}
+	var total int64
+	for _, v := range versions {
+		terms, length, err := parseTSVector(v.vector)
+		if err != nil {
+			return nil, 0, fmt.Errorf("entry version %d: %w", v.doc, err)
+		}
+		total += length
+		for _, t := range terms {
+			p := byLexeme[t.lexeme]
+			if p == nil {
+				p = &lexemePostings{lexeme: t.lexeme}
+				byLexeme[t.lexeme] = p
+			}
+			p.docs = binary.BigEndian.AppendUint64(p.docs, uint64(v.doc))
+			p.packed = binary.BigEndian.AppendUint64(p.packed, uint64(t.tf.pack(length)))
+			p.n++
+		}
+	}
+	out := make([]lexemePostings, 0, len(byLexeme))
+	for _, p := range byLexeme {
+		out = append(out, *p)
+	}
+	slices.SortFunc(out, func(a, b lexemePostings) int { return strings.Compare(a.lexeme, b.lexeme) })
+	return out, total, nil
+}
+
+// fieldTF counts a lexeme's positions per field: tsvector weight A is the
+// title, B the tags, the rest the content (001_schema.sql).
+type fieldTF struct{ title, tags, content int64 }
+
+// pack is the packed value of a posting (003_keyword.sql): tf per field in 9
+// bits each, then the entry's length in the low 32.
+func (f fieldTF) pack(length int64) int64 {
+	return f.title<<50 | f.tags<<41 | f.content<<32 | length
+}
+
+type termTF struct {
+	lexeme string
+	tf     fieldTF
+}
+
+// parseTSVector reads tsvector output text ('lexeme':1A,2,5B 'other':3, with
+// quotes and backslashes in lexemes doubled) into each lexeme's position
+// counts per field, and the total number of positions.
+func parseTSVector(s string) ([]termTF, int64, error) {
+	var out []termTF
+	var total int64
+	for i := 0; i < len(s); {
+		if s[i] == ' ' {
+			i++
+			continue
+		}
+		lexeme, next, err := parseLexeme(s, i)
+		if err != nil {
+			return nil, 0, err
+		}
+		i = next
+		var tf fieldTF
+		if i < len(s) && s[i] == ':' {
+			end := strings.IndexByte(s[i:], ' ')
+			if end < 0 {
+				end = len(s) - i
+			}
+			tf = countPositions(s[i+1 : i+end])
+			i += end
+		}
+		total += tf.title + tf.tags + tf.content
+		out = append(out, termTF{lexeme, tf})
+	}
+	return out, total, nil
+}
+
+// parseLexeme reads the quoted lexeme starting at s[i].
+func parseLexeme(s string, i int) (string, int, error) {
+	if s[i] != '\'' {
+		return "", 0, fmt.Errorf("tsvector: a lexeme at %d does not start with a quote", i)
+	}
+	var b strings.Builder
+	for j := i + 1; j < len(s); j++ {
+		switch {
+		case (s[j] == '\'' || s[j] == '\\') && j+1 < len(s) && s[j+1] == s[j]:
+			b.WriteByte(s[j])
+			j++
+		case s[j] == '\'':
+			return b.String(), j + 1, nil
+		default:
+			b.WriteByte(s[j])
+		}
+	}
+	return "", 0, fmt.Errorf("tsvector: an unclosed lexeme at %d", i)
+}
+
+// countPositions counts a position list (1A,2,5B) by weight.
+func countPositions(list string) fieldTF {
+	var tf fieldTF
+	for p := range strings.SplitSeq(list, ",") {
+		switch p[len(p)-1] {
+		case 'A':
+			tf.title++
+		case 'B':
+			tf.tags++
+		default:
+			tf.content++
+		}
+	}
+	return tf
+}
+
+const (
+	// lockKeywordStatsSQL adds the batch's versions to the feed's totals,
+	// which locks the feed's statistics row first.
+	lockKeywordStatsSQL = `
+INSERT INTO keyword_feed_stats AS s (feed_id, doc_count, total_length) VALUES ($1, $2, $3)
+ON CONFLICT (feed_id) DO UPDATE SET doc_count = s.doc_count + excluded.doc_count,
+                                    total_length = s.total_length + excluded.total_length`
+
+	lockKeywordTermsSQL = `
+SELECT lexeme, postings, tail_first, tail_rows FROM keyword_terms
+WHERE feed_id = $1 AND lexeme = ANY($2) ORDER BY lexeme FOR UPDATE`
+
+	// writeKeywordTermsSQL sets each lexeme's counters: df grows by the new
+	// versions holding it; postings, tail_first and tail_rows are the values
+	// after the batch.
+	writeKeywordTermsSQL = `
+INSERT INTO keyword_terms AS t (feed_id, lexeme, df, postings, tail_first, tail_rows)
+SELECT $1, x.lexeme, x.n, x.postings, x.tail_first, x.tail_rows
+FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::int[]) AS x (lexeme, n, postings, tail_first, tail_rows)
+ON CONFLICT (feed_id, lexeme) DO UPDATE SET df = t.df + excluded.df, postings = excluded.postings,
+    tail_first = excluded.tail_first, tail_rows = excluded.tail_rows`
+
+	insertPostingsSQL = `
+INSERT INTO keyword_postings (feed_id, lexeme, first, docs, packed)
+SELECT $1, x.lexeme, x.first, x.docs, x.packed
+FROM unnest($2::text[], $3::bigint[], $4::bytea[], $5::bytea[]) AS x (lexeme, first, docs, packed)`
+
+	// mergeTailsSQL replaces the rows of each lexeme $2 from posting $3 on
+	// with their concatenation, in order.
+	mergeTailsSQL = `
+WITH gone AS (
+    DELETE FROM keyword_postings p
+    USING unnest($2::text[], $3::bigint[]) AS m (lexeme, from_posting)
+    WHERE p.feed_id = $1 AND p.lexeme = m.lexeme AND p.first >= m.from_posting
+    RETURNING p.lexeme, p.first, p.docs, p.packed
+)
+INSERT INTO keyword_postings (feed_id, lexeme, first, docs, packed)
+SELECT $1, lexeme, min(first), string_agg(docs, ''::bytea ORDER BY first), string_agg(packed, ''::bytea ORDER BY first)
+FROM gone GROUP BY lexeme`
+)
+
+// termCounters are a lexeme's keyword_terms counters.
+type termCounters struct {
+	postings, tailFirst int64
+	tailRows            int32
+}
+
+// indexKeywords adds versions, the entry versions a batch wrote into feed, to
+// the keyword statistics and postings, in tx.
+func indexKeywords(ctx context.Context, tx pgx.Tx, feed uuid.UUID, versions []entryVersion) error {
+	if len(versions) == 0 {
+		return nil
+	}
+	lists, length, err := batchPostings(versions)
+	if err != nil {
+		return fmt.Errorf("index keywords: %w", err)
+	}
+	old, err := lockTerms(ctx, tx, feed, int64(len(versions)), length, lists)
+	if err != nil {
+		return fmt.Errorf("index keywords: %w", err)
+	}
+	if err := writeTerms(ctx, tx, feed, lists, old); err != nil {
+		return fmt.Errorf("index keywords: %w", err)
+	}
+	return nil
+}
+
+// lockTerms adds the batch to the feed's totals and reads the counters of its
+// lexemes, locking both.
+func lockTerms(ctx context.Context, tx pgx.Tx, feed uuid.UUID, docs, length int64, lists []lexemePostings) (map[string]termCounters, error) {
+	lexemes := make([]string, len(lists))
+	for i, l := range lists {
+		lexemes[i] = l.lexeme
+	}
+	b := &pgx.Batch{}
+	b.Queue(lockKeywordStatsSQL, feed, docs, length)
+	b.Queue(lockKeywordTermsSQL, feed, lexemes)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	old := make(map[string]termCounters, len(lists))
+	var lexeme string
+	var c termCounters
+	_, err = pgx.ForEachRow(rows, []any{&lexeme, &c.postings, &c.tailFirst, &c.tailRows}, func() error {
+		old[lexeme] = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return old, br.Close()
+}
+
+// writeTerms writes the counters after the batch, a postings row per lexeme,
+// and the merges.
+func writeTerms(ctx context.Context, tx pgx.Tx, feed uuid.UUID, lists []lexemePostings, old map[string]termCounters) error {
+	var t struct {
+		lexemes         []string
+		n, postings, tf []int64
+		tr              []int32
+		first           []int64
+		docs, packed    [][]byte
+		mergeL          []string
+		mergeFrom       []int64
+	}
+	for _, l := range lists {
+		c := old[l.lexeme]
+		next, merge := c.after(l.n)
+		t.lexemes, t.n, t.postings = append(t.lexemes, l.lexeme), append(t.n, l.n), append(t.postings, next.postings)
+		t.tf, t.tr = append(t.tf, next.tailFirst), append(t.tr, next.tailRows)
+		t.first, t.docs, t.packed = append(t.first, c.postings), append(t.docs, l.docs), append(t.packed, l.packed)
+		if merge {
+			t.mergeL, t.mergeFrom = append(t.mergeL, l.lexeme), append(t.mergeFrom, c.tailFirst)
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue(writeKeywordTermsSQL, feed, t.lexemes, t.n, t.postings, t.tf, t.tr)
+	b.Queue(insertPostingsSQL, feed, t.lexemes, t.first, t.docs, t.packed)
+	if len(t.mergeL) > 0 {
+		b.Queue(mergeTailsSQL, feed, t.mergeL, t.mergeFrom)
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// after returns the counters once n postings are appended as a new row, and
+// whether the tail (the new row included) is to be merged into one row.
+func (c termCounters) after(n int64) (termCounters, bool) {
+	next := termCounters{postings: c.postings + n, tailFirst: c.tailFirst, tailRows: c.tailRows + 1}
+	switch {
+	case next.postings-c.tailFirst >= sealPostings:
+		next.tailFirst, next.tailRows = next.postings, 0
+		return next, c.tailRows > 0
+	case next.tailRows >= maxTailRows:
+		next.tailRows = 1
+		return next, true
+	}
+	return next, false
+}

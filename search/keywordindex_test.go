@@ -1,0 +1,93 @@
+package search
+
+import (
+	"context"
+	"testing"
+)
+
+func TestParseTSVector(t *testing.T) {
+	got, total, err := parseTSVector(`'it''s':1A,4 'back\\slash':2B,3,7C 'plain':5 'nopos'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []termTF{{"it's", fieldTF{1, 0, 1}}, {`back\slash`, fieldTF{0, 1, 2}}, {"plain", fieldTF{0, 0, 1}}, {"nopos", fieldTF{}}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("term %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if total != 6 {
+		t.Errorf("total %d positions, want 6", total)
+	}
+	for _, bad := range []string{`plain:1`, `'open:1`} {
+		if _, _, err := parseTSVector(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// The tail of a lexeme is merged at maxTailRows rows or sealPostings postings.
+func TestTermCountersAfter(t *testing.T) {
+	tests := []struct {
+		name  string
+		c     termCounters
+		n     int64
+		want  termCounters
+		merge bool
+	}{
+		{"new lexeme", termCounters{}, 3, termCounters{3, 0, 1}, false},
+		{"tail grows", termCounters{10, 0, 2}, 3, termCounters{13, 0, 3}, false},
+		{"row bound", termCounters{300, 256, 7}, 1, termCounters{301, 256, 1}, true},
+		{"sealed by postings", termCounters{300, 256, 3}, 250, termCounters{550, 550, 0}, true},
+		{"a big first row seals alone", termCounters{256, 256, 0}, 300, termCounters{556, 556, 0}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, merge := tt.c.after(tt.n)
+			if got != tt.want || merge != tt.merge {
+				t.Errorf("got %+v merge %v, want %+v merge %v", got, merge, tt.want, tt.merge)
+			}
+		})
+	}
+}
+
+// Many small batches leave every lexeme at most maxTailRows rows under
+// sealPostings postings, rows that chain posting after posting, counters that
+// match a rebuild, and an exhaustive ranking.
+func TestKeywordTailsStayBounded(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
+	feed := newFeed(t, pool, "tails", "english")
+	all := generated(600, 4)
+	for len(all) > 0 {
+		ingest(t, eng, feed, all[:3])
+		all = all[3:]
+	}
+	ctx := context.Background()
+	var bad int
+	err := pool.QueryRow(ctx, `
+SELECT count(*) FROM (
+    SELECT t.lexeme
+    FROM keyword_terms t JOIN keyword_postings p ON p.feed_id = t.feed_id AND p.lexeme = t.lexeme
+    WHERE t.feed_id = $1
+    GROUP BY t.lexeme, t.postings, t.tail_first, t.tail_rows
+    HAVING count(*) FILTER (WHERE length(p.docs) / 8 < $2) > $3
+        OR sum(length(p.docs) / 8) <> t.postings
+        OR count(*) FILTER (WHERE p.first >= t.tail_first) <> t.tail_rows
+        OR bool_or(p.first <> (SELECT coalesce(sum(length(q.docs) / 8), 0) FROM keyword_postings q
+                               WHERE q.feed_id = p.feed_id AND q.lexeme = p.lexeme AND q.first < p.first))
+) x`, feed.ID, sealPostings, maxTailRows).Scan(&bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad > 0 {
+		t.Errorf("%d lexemes break the row bounds or chain", bad)
+	}
+	for _, q := range []string{"alpha", "alpha bravo charlie", "kilo lima mike november"} {
+		assertExhaustive(t, eng, pool, []Feed{feed}, q, 40)
+	}
+	assertStatsMatchRebuild(t, pool, feed)
+}
