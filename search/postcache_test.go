@@ -50,7 +50,6 @@ func withoutPostingCache() Options {
 	return o
 }
 
-
 // The cache keeps to its budget, dropping the least recently used lists.
 func TestPostingCacheBudget(t *testing.T) {
 	list := func(n int) *postings { return &postings{docs: make([]int64, n), packed: make([]int64, n)} }
