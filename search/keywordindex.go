@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -44,29 +45,34 @@ type lexemePostings struct {
 // batchPostings turns versions into postings per lexeme (sorted by lexeme) and
 // the versions' total length. Errors: a tsvector text that does not parse.
 func batchPostings(versions []entryVersion) ([]lexemePostings, int64, error) {
-	slices.SortFunc(versions, func(a, b entryVersion) int { return int(a.doc - b.doc) })
-	byLexeme := map[string]*lexemePostings{}
+	slices.SortFunc(versions, func(a, b entryVersion) int { return cmp.Compare(a.doc, b.doc) })
+	parsed := make([][]termTF, len(versions))
+	lengths := make([]int64, len(versions))
+	count := map[string]int{}
 	var total int64
-	for _, v := range versions {
+	for i, v := range versions {
 		terms, length, err := parseTSVector(v.vector)
 		if err != nil {
 			return nil, 0, fmt.Errorf("entry version %d: %w", v.doc, err)
 		}
+		parsed[i], lengths[i] = terms, length
 		total += length
 		for _, t := range terms {
-			p := byLexeme[t.lexeme]
-			if p == nil {
-				p = &lexemePostings{lexeme: t.lexeme}
-				byLexeme[t.lexeme] = p
-			}
-			p.docs = binary.BigEndian.AppendUint64(p.docs, uint64(v.doc))
-			p.packed = binary.BigEndian.AppendUint64(p.packed, uint64(t.tf.pack(length)))
-			p.n++
+			count[t.lexeme]++
 		}
 	}
-	out := make([]lexemePostings, 0, len(byLexeme))
-	for _, p := range byLexeme {
-		out = append(out, *p)
+	at := make(map[string]int, len(count))
+	out := make([]lexemePostings, 0, len(count))
+	for l, n := range count {
+		at[l] = len(out)
+		out = append(out, lexemePostings{lexeme: l, docs: make([]byte, 0, 8*n), packed: make([]byte, 0, 8*n), n: int64(n)})
+	}
+	for i, terms := range parsed {
+		for _, t := range terms {
+			p := &out[at[t.lexeme]]
+			p.docs = binary.BigEndian.AppendUint64(p.docs, uint64(versions[i].doc))
+			p.packed = binary.BigEndian.AppendUint64(p.packed, uint64(t.tf.pack(lengths[i])))
+		}
 	}
 	slices.SortFunc(out, func(a, b lexemePostings) int { return strings.Compare(a.lexeme, b.lexeme) })
 	return out, total, nil
@@ -123,6 +129,11 @@ func parseLexeme(s string, i int) (string, int, error) {
 	if s[i] != '\'' {
 		return "", 0, fmt.Errorf("tsvector: a lexeme at %d does not start with a quote", i)
 	}
+	// Fast path: no doubled quote or backslash before the closing quote.
+	end := strings.IndexByte(s[i+1:], '\'')
+	if end >= 0 && (i+2+end >= len(s) || s[i+2+end] != '\'') && strings.IndexByte(s[i+1:i+1+end], '\\') < 0 {
+		return s[i+1 : i+1+end], i + 2 + end, nil
+	}
 	var b strings.Builder
 	for j := i + 1; j < len(s); j++ {
 		switch {
@@ -138,11 +149,15 @@ func parseLexeme(s string, i int) (string, int, error) {
 	return "", 0, fmt.Errorf("tsvector: an unclosed lexeme at %d", i)
 }
 
-// countPositions counts a position list (1A,2,5B) by weight.
+// countPositions counts a position list (1A,2,5B) by weight: each position
+// ends at a comma or at the end, its weight letter (if any) just before.
 func countPositions(list string) fieldTF {
 	var tf fieldTF
-	for p := range strings.SplitSeq(list, ",") {
-		switch p[len(p)-1] {
+	for i := 0; i < len(list); i++ {
+		if i+1 < len(list) && list[i+1] != ',' {
+			continue
+		}
+		switch list[i] {
 		case 'A':
 			tf.title++
 		case 'B':
