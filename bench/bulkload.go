@@ -68,10 +68,11 @@ func (t *TitleVectors) EmbedDocuments(ctx context.Context, docs []embed.Document
 
 // BulkLoad ingests entries into feed through eng.Ingest with search's vector
 // index dropped meanwhile (Engine.WithoutVectorIndex: several times faster;
-// for scratch databases only). progress gets the entries stored so far.
+// for scratch databases only), and builds it afterwards when vectors says the
+// load will be searched by meaning. progress gets the entries stored so far.
 // Errors: ingest and DDL errors, wrapped.
-func BulkLoad(ctx context.Context, eng *search.Engine, feed search.Feed, entries []search.NewEntry, progress func(int)) error {
-	return eng.WithoutVectorIndex(ctx, func(ctx context.Context) error {
+func BulkLoad(ctx context.Context, eng *search.Engine, feed search.Feed, entries []search.NewEntry, vectors bool, progress func(int)) error {
+	return eng.WithoutVectorIndex(ctx, vectors, func(ctx context.Context) error {
 		for start := 0; start < len(entries); start += search.MaxBatch {
 			batch := entries[start:min(len(entries), start+search.MaxBatch)]
 			if _, err := eng.Ingest(ctx, feed, batch); err != nil {

@@ -15,12 +15,13 @@ const vectorIndex = "passages_embedding_idx"
 const indexDefSQL = `SELECT pg_get_indexdef(to_regclass($1))`
 
 // WithoutVectorIndex runs load with the passages' HNSW index dropped, then
-// builds the index again (in parallel, with a large maintenance_work_mem) and
-// analyzes the database: pgvector inserts ~400 entries/s into a live index on
-// two cores, ~2,300/s without one. For scratch databases only: searches
-// elsewhere would scan without the index meanwhile. Errors: load's, and DDL
-// errors wrapped; the index stays dropped when load fails.
-func (e *Engine) WithoutVectorIndex(ctx context.Context, load func(context.Context) error) error {
+// builds the index again (in parallel, with a large maintenance_work_mem) when
+// rebuild says so, and analyzes the database: pgvector inserts ~260 entries/s
+// into a live index on two cores, ~1,700/s without one. For scratch databases
+// only: searches elsewhere would scan without the index meanwhile (and
+// semantic searches scan every passage when it is not rebuilt). Errors:
+// load's, and DDL errors wrapped; the index stays dropped when load fails.
+func (e *Engine) WithoutVectorIndex(ctx context.Context, rebuild bool, load func(context.Context) error) error {
 	var def *string
 	if err := e.pool.QueryRow(ctx, indexDefSQL, vectorIndex).Scan(&def); err != nil {
 		return fmt.Errorf("read vector index definition: %w", err)
@@ -33,6 +34,9 @@ func (e *Engine) WithoutVectorIndex(ctx context.Context, load func(context.Conte
 	}
 	if err := load(ctx); err != nil {
 		return err
+	}
+	if !rebuild {
+		return e.analyze(ctx)
 	}
 	return e.buildIndex(ctx, *def)
 }
@@ -54,6 +58,10 @@ func (e *Engine) buildIndex(ctx context.Context, def string) error {
 	if err != nil {
 		return fmt.Errorf("build vector index: %w", err)
 	}
+	return e.analyze(ctx)
+}
+
+func (e *Engine) analyze(ctx context.Context) error {
 	if _, err := e.pool.Exec(ctx, `ANALYZE`); err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}

@@ -20,7 +20,7 @@ func TestWithoutVectorIndex(t *testing.T) {
 		return d
 	}
 	before := def()
-	err := eng.WithoutVectorIndex(t.Context(), func(ctx context.Context) error {
+	err := eng.WithoutVectorIndex(t.Context(), true, func(ctx context.Context) error {
 		if def() != nil {
 			t.Error("the index exists during the load")
 		}
@@ -35,7 +35,13 @@ func TestWithoutVectorIndex(t *testing.T) {
 	}
 	mustSearch(t, eng, Query{Text: "heart", Mode: ModeSemantic, Feeds: []Feed{feed}, Limit: 3})
 	failed := errors.New("load failed")
-	if err := eng.WithoutVectorIndex(t.Context(), func(context.Context) error { return failed }); !errors.Is(err, failed) {
+	if err := eng.WithoutVectorIndex(t.Context(), true, func(context.Context) error { return failed }); !errors.Is(err, failed) {
 		t.Errorf("failed load: got %v, want its error", err)
+	}
+	if err := eng.WithoutVectorIndex(t.Context(), false, func(context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if def() != nil {
+		t.Error("the index was built again without rebuild")
 	}
 }

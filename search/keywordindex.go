@@ -197,17 +197,23 @@ SELECT $1, x.lexeme, x.first, x.docs, x.packed
 FROM unnest($2::text[], $3::bigint[], $4::bytea[], $5::bytea[]) AS x (lexeme, first, docs, packed)`
 
 	// mergeTailsSQL replaces the rows of each lexeme $2 from posting $3 on
-	// with their concatenation, in order.
+	// with their concatenation, in order, cut into rows of 256 postings
+	// (2,048 bytes a column: a row stays in its heap page, STORAGE PLAIN).
 	mergeTailsSQL = `
 WITH gone AS (
     DELETE FROM keyword_postings p
     USING unnest($2::text[], $3::bigint[]) AS m (lexeme, from_posting)
     WHERE p.feed_id = $1 AND p.lexeme = m.lexeme AND p.first >= m.from_posting
     RETURNING p.lexeme, p.first, p.docs, p.packed
+), whole AS (
+    SELECT lexeme, min(first) AS first,
+           string_agg(docs, ''::bytea ORDER BY first) AS docs, string_agg(packed, ''::bytea ORDER BY first) AS packed
+    FROM gone GROUP BY lexeme
 )
 INSERT INTO keyword_postings (feed_id, lexeme, first, docs, packed)
-SELECT $1, lexeme, min(first), string_agg(docs, ''::bytea ORDER BY first), string_agg(packed, ''::bytea ORDER BY first)
-FROM gone GROUP BY lexeme`
+SELECT $1, w.lexeme, w.first + c * 256, substring(w.docs FROM c * 2048 + 1 FOR 2048),
+       substring(w.packed FROM c * 2048 + 1 FOR 2048)
+FROM whole w, generate_series(0, (length(w.docs) / 8 - 1) / 256) AS c`
 )
 
 // termCounters are a lexeme's keyword_terms counters.
@@ -268,13 +274,14 @@ func lockTerms(ctx context.Context, tx pgx.Tx, feed uuid.UUID, docs, length int6
 	return old, br.Close()
 }
 
-// writeTerms writes the counters after the batch, a postings row per lexeme,
-// and the merges.
+// writeTerms writes the counters after the batch, the batch's postings rows
+// of each lexeme, and the merges.
 func writeTerms(ctx context.Context, tx pgx.Tx, feed uuid.UUID, lists []lexemePostings, old map[string]termCounters) error {
 	var t struct {
 		lexemes         []string
 		n, postings, tf []int64
 		tr              []int32
+		rowLexemes      []string
 		first           []int64
 		docs, packed    [][]byte
 		mergeL          []string
@@ -285,31 +292,40 @@ func writeTerms(ctx context.Context, tx pgx.Tx, feed uuid.UUID, lists []lexemePo
 		next, merge := c.after(l.n)
 		t.lexemes, t.n, t.postings = append(t.lexemes, l.lexeme), append(t.n, l.n), append(t.postings, next.postings)
 		t.tf, t.tr = append(t.tf, next.tailFirst), append(t.tr, next.tailRows)
-		t.first, t.docs, t.packed = append(t.first, c.postings), append(t.docs, l.docs), append(t.packed, l.packed)
+		for k := int64(0); k < l.n; k += sealPostings {
+			end := 8 * min(l.n, k+sealPostings)
+			t.rowLexemes, t.first = append(t.rowLexemes, l.lexeme), append(t.first, c.postings+k)
+			t.docs, t.packed = append(t.docs, l.docs[8*k:end]), append(t.packed, l.packed[8*k:end])
+		}
 		if merge {
 			t.mergeL, t.mergeFrom = append(t.mergeL, l.lexeme), append(t.mergeFrom, c.tailFirst)
 		}
 	}
 	b := &pgx.Batch{}
 	b.Queue(writeKeywordTermsSQL, feed, t.lexemes, t.n, t.postings, t.tf, t.tr)
-	b.Queue(insertPostingsSQL, feed, t.lexemes, t.first, t.docs, t.packed)
+	b.Queue(insertPostingsSQL, feed, t.rowLexemes, t.first, t.docs, t.packed)
 	if len(t.mergeL) > 0 {
 		b.Queue(mergeTailsSQL, feed, t.mergeL, t.mergeFrom)
 	}
 	return tx.SendBatch(ctx, b).Close()
 }
 
-// after returns the counters once n postings are appended as a new row, and
-// whether the tail (the new row included) is to be merged into one row.
+// after returns the counters once n postings are appended as new rows of at
+// most sealPostings each, and whether the tail (the new rows included) is to
+// be merged. A merged tail is rows of sealPostings (sealed) and at most one
+// shorter row, the new tail. When the tail was empty the new rows have that
+// shape already.
 func (c termCounters) after(n int64) (termCounters, bool) {
-	next := termCounters{postings: c.postings + n, tailFirst: c.tailFirst, tailRows: c.tailRows + 1}
-	switch {
-	case next.postings-c.tailFirst >= sealPostings:
-		next.tailFirst, next.tailRows = next.postings, 0
-		return next, c.tailRows > 0
-	case next.tailRows >= maxTailRows:
-		next.tailRows = 1
-		return next, true
+	rows := int32((n + sealPostings - 1) / sealPostings)
+	next := termCounters{postings: c.postings + n, tailFirst: c.tailFirst, tailRows: c.tailRows + rows}
+	tail := next.postings - c.tailFirst
+	if tail < sealPostings && next.tailRows < maxTailRows {
+		return next, false
 	}
-	return next, false
+	next.tailFirst = c.tailFirst + tail/sealPostings*sealPostings
+	next.tailRows = 0
+	if tail%sealPostings != 0 {
+		next.tailRows = 1
+	}
+	return next, c.tailRows > 0
 }

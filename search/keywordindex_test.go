@@ -41,8 +41,10 @@ func TestTermCountersAfter(t *testing.T) {
 		{"new lexeme", termCounters{}, 3, termCounters{3, 0, 1}, false},
 		{"tail grows", termCounters{10, 0, 2}, 3, termCounters{13, 0, 3}, false},
 		{"row bound", termCounters{300, 256, 7}, 1, termCounters{301, 256, 1}, true},
-		{"sealed by postings", termCounters{300, 256, 3}, 250, termCounters{550, 550, 0}, true},
-		{"a big first row seals alone", termCounters{256, 256, 0}, 300, termCounters{556, 556, 0}, false},
+		{"sealed by postings", termCounters{300, 256, 3}, 250, termCounters{550, 512, 1}, true},
+		{"sealed exactly", termCounters{300, 256, 3}, 212, termCounters{512, 512, 0}, true},
+		{"long rows into an empty tail", termCounters{256, 256, 0}, 300, termCounters{556, 512, 1}, false},
+		{"long rows into a tail", termCounters{260, 256, 1}, 600, termCounters{860, 768, 1}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,10 +63,14 @@ func TestKeywordTailsStayBounded(t *testing.T) {
 	t.Parallel()
 	eng, pool, _ := testEngine(t)
 	feed := newFeed(t, pool, "tails", "english")
-	all := generated(600, 4)
-	for len(all) > 0 {
-		ingest(t, eng, feed, all[:3])
-		all = all[3:]
+	all := generated(1500, 4)
+	for _, n := range []int{3, 3, 3, 400, 3, 500} { // small batches, then ones over a row's 256 postings
+		for range 40 {
+			if len(all) >= n {
+				ingest(t, eng, feed, all[:n])
+				all = all[n:]
+			}
+		}
 	}
 	ctx := context.Background()
 	var bad int
@@ -75,6 +81,8 @@ SELECT count(*) FROM (
     WHERE t.feed_id = $1
     GROUP BY t.lexeme, t.postings, t.tail_first, t.tail_rows
     HAVING count(*) FILTER (WHERE length(p.docs) / 8 < $2) > $3
+        OR max(length(p.docs) / 8) > $2
+        OR count(*) FILTER (WHERE p.first < t.tail_first AND length(p.docs) / 8 <> $2) > 0
         OR sum(length(p.docs) / 8) <> t.postings
         OR count(*) FILTER (WHERE p.first >= t.tail_first) <> t.tail_rows
         OR bool_or(p.first <> (SELECT coalesce(sum(length(q.docs) / 8), 0) FROM keyword_postings q

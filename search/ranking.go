@@ -204,8 +204,11 @@ type Options struct {
 	// first; every cached list is checked against the database on every
 	// search, so the cache never changes a result. A posting costs 16 bytes:
 	// SciFact's 300 test questions touch 4 million postings at 100,000
-	// entries (64 MB). 0 caches nothing: every search reads its lists from
-	// Postgres. Unit: bytes. Range: >= 0.
+	// entries (64 MB), 40 million at 1,000,000 (640 MB). It is a bound, not
+	// an allocation: a small instance uses what its questions touch. 0 caches
+	// nothing: every search reads its lists from Postgres (measured at
+	// 100,000 entries, keyword p50 5.5 ms without, 2.9 ms with). Set by
+	// KAPI_KEYWORD_CACHE_MB. Unit: bytes. Range: >= 0.
 	PostingCacheBytes int64
 }
 
@@ -236,7 +239,7 @@ func DefaultOptions() Options {
 		PassageOverlap:    0,
 		PassageFanout:     3,
 		PassageMeanWeight: 0.3,
-		PostingCacheBytes: 256 << 20,
+		PostingCacheBytes: 1 << 30,
 	}
 }
 

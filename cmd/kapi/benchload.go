@@ -198,12 +198,18 @@ func (l *loadRun) loadFeed(ctx context.Context, catalog *feeds.Catalog, scratch 
 		}
 	}
 	if scratch {
-		err = bench.BulkLoad(ctx, eng, sf, entries, progress)
+		err = bench.BulkLoad(ctx, eng, sf, entries, l.searchesByMeaning(), progress)
 	} else {
 		_, err = bench.Ingest(ctx, eng, sf, replicaDocs(entries), progress)
 	}
 	l.logger.Info("load feed ready", "entries", n, "seconds", time.Since(start).Round(time.Second).Seconds())
 	return feed, err
+}
+
+// searchesByMeaning reports whether the run measures a mode that reads
+// vectors (a keyword-only load needs no vector index).
+func (l *loadRun) searchesByMeaning() bool {
+	return slices.ContainsFunc(l.f.modes, func(m search.Mode) bool { return m != search.ModeKeyword })
 }
 
 func replicaDocs(entries []search.NewEntry) []bench.Doc {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kapi-project/kapi/search"
 )
 
 // defaultDatabaseURL is the local database `make run` and `make test` provision.
@@ -22,6 +24,10 @@ type Config struct {
 	LogLevel        slog.Level    // KAPI_LOG_LEVEL: debug|info|warn|error, default info
 	ShutdownTimeout time.Duration // KAPI_SHUTDOWN_TIMEOUT, default 15s
 	MaxDBConns      int32         // KAPI_DB_MAX_CONNS, default 0 (pgx: max(4, CPUs))
+	// KeywordCacheMB is KAPI_KEYWORD_CACHE_MB: the memory the keyword leg may
+	// keep posting lists in (search.Options.PostingCacheBytes); -1: search's
+	// default, 0: none.
+	KeywordCacheMB int
 
 	EmbeddingProvider string // EMBEDDING_PROVIDER: local (default) | gemini
 	GeminiAPIKey      string // GEMINI_API_KEY, required with gemini
@@ -59,6 +65,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.ShutdownTimeout, err = parseDuration("KAPI_SHUTDOWN_TIMEOUT", getenv("KAPI_SHUTDOWN_TIMEOUT"), 15*time.Second)
 	add(err)
 	c.MaxDBConns, err = parseConns(getenv("KAPI_DB_MAX_CONNS"))
+	add(err)
+	c.KeywordCacheMB, err = parseCacheMB(getenv("KAPI_KEYWORD_CACHE_MB"))
 	add(err)
 	add(c.checkEmbedding())
 	add(c.checkCache())
@@ -142,6 +150,26 @@ func parseDuration(name, v string, def time.Duration) (time.Duration, error) {
 		return def, fmt.Errorf("%s must be a positive duration such as 15s, got %q", name, v)
 	}
 	return d, nil
+}
+
+func parseCacheMB(v string) (int, error) {
+	if v == "" {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 1<<20 {
+		return 0, fmt.Errorf("KAPI_KEYWORD_CACHE_MB must be a whole number of megabytes from 0 to 1048576, got %q", v)
+	}
+	return n, nil
+}
+
+// searchOptions are search's defaults with what the configuration sets.
+func (c Config) searchOptions() search.Options {
+	o := search.DefaultOptions()
+	if c.KeywordCacheMB >= 0 {
+		o.PostingCacheBytes = int64(c.KeywordCacheMB) << 20
+	}
+	return o
 }
 
 func parseConns(v string) (int32, error) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kapi-project/kapi/migrations/pgtest"
+	"github.com/kapi-project/kapi/search"
 )
 
 // testModelDir is the repo's model folder as seen from this package (make test
@@ -43,6 +44,13 @@ func TestLoadConfigDefaults(t *testing.T) {
 		cfg.ShutdownTimeout != 15*time.Second || cfg.LogLevel != slog.LevelInfo {
 		t.Errorf("got %+v", cfg)
 	}
+	if got, want := cfg.searchOptions().PostingCacheBytes, search.DefaultOptions().PostingCacheBytes; got != want {
+		t.Errorf("keyword cache %d bytes by default, want search's %d", got, want)
+	}
+	cfg, err = loadConfig(envOf(map[string]string{"KAPI_KEYWORD_CACHE_MB": "64"}))
+	if err != nil || cfg.searchOptions().PostingCacheBytes != 64<<20 {
+		t.Errorf("KAPI_KEYWORD_CACHE_MB=64: %d bytes, %v", cfg.searchOptions().PostingCacheBytes, err)
+	}
 }
 
 func TestLoadConfigReportsEveryProblem(t *testing.T) {
@@ -53,6 +61,7 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 		"KAPI_LOG_LEVEL":         "chatty",
 		"KAPI_SHUTDOWN_TIMEOUT":  "-1s",
 		"KAPI_DB_MAX_CONNS":      "0",
+		"KAPI_KEYWORD_CACHE_MB":  "-5",
 		"EMBEDDING_PROVIDER":     "gemini",
 		"REDIS_URL":              "http://cache",
 		"UPSTASH_REDIS_REST_URL": "https://x.upstash.io",
@@ -62,7 +71,7 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 	}
 	msg := err.Error()
 	for _, want := range []string{"DATABASE_URL", "KAPI_ADDR", "KAPI_LOG_LEVEL", "KAPI_SHUTDOWN_TIMEOUT",
-		"KAPI_DB_MAX_CONNS", "GEMINI_API_KEY", "REDIS_URL", "UPSTASH_REDIS_REST_TOKEN"} {
+		"KAPI_DB_MAX_CONNS", "KAPI_KEYWORD_CACHE_MB", "GEMINI_API_KEY", "REDIS_URL", "UPSTASH_REDIS_REST_TOKEN"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not mention %s:\n%s", want, msg)
 		}

@@ -73,7 +73,7 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	if err != nil {
 		return err
 	}
-	catalog, engine := feeds.New(pool), search.New(pool, queries)
+	catalog, engine := feeds.New(pool), search.New(pool, queries).WithOptions(cfg.searchOptions())
 	warnStaleVectors(ctx, catalog, engine, logger)
 	// One request layer behind both surfaces: REST and MCP calls of an account
 	// count against the same per-minute limit and monthly quota. REST's router
