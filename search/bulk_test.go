@@ -38,10 +38,21 @@ func TestWithoutVectorIndex(t *testing.T) {
 	if err := eng.WithoutVectorIndex(t.Context(), true, func(context.Context) error { return failed }); !errors.Is(err, failed) {
 		t.Errorf("failed load: got %v, want its error", err)
 	}
+
+}
+
+// Without rebuild, the index stays dropped after the load.
+func TestWithoutVectorIndexNoRebuild(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
 	if err := eng.WithoutVectorIndex(t.Context(), false, func(context.Context) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if def() != nil {
+	var d *string
+	if err := pool.QueryRow(t.Context(), indexDefSQL, vectorIndex).Scan(&d); err != nil {
+		t.Fatal(err)
+	}
+	if d != nil {
 		t.Error("the index was built again without rebuild")
 	}
 }
