@@ -58,10 +58,17 @@ type RunConfig struct {
 	HybridSemanticWeight float64 `json:"hybrid_semantic_weight"`
 	ExactScanMax         int     `json:"exact_scan_max"`
 	MaxScanTuples        int     `json:"max_scan_tuples"`
-	Commit               string  `json:"commit"`
-	GoVersion            string  `json:"go_version"`
-	CPUs                 int     `json:"cpus"`
-	Date                 string  `json:"date"` // RFC 3339, UTC
+	// Relative fusion's normalisation depth and the passage knobs
+	// (PassageTokens 0: the model's input limit).
+	NormalizeDepth    int     `json:"normalize_depth"`
+	PassageTokens     int     `json:"passage_tokens"`
+	PassageOverlap    int     `json:"passage_overlap"`
+	PassageFanout     int     `json:"passage_fanout"`
+	PassageMeanWeight float64 `json:"passage_mean_weight"`
+	Commit            string  `json:"commit"`
+	GoVersion         string  `json:"go_version"`
+	CPUs              int     `json:"cpus"`
+	Date              string  `json:"date"` // RFC 3339, UTC
 }
 
 // ModeSummary is one mode's numbers in a Report.

@@ -68,7 +68,7 @@ func (e *Engine) scoreOnce(ctx context.Context, q Query, kq keywordQuery) ([]doc
 }
 
 // readKeywordBatch reads the results scoreOnce queued: statistics, the
-// phrase matches when required, and the cold lists' blocks when fetch.
+// phrase matches when required, and the cold lists' rows when fetch.
 func readKeywordBatch(br pgx.BatchResults, required, fetch bool) (collectionStats, map[int64]bool, fetchedBlocks, error) {
 	stats, err := readStats(br)
 	if err != nil {
@@ -150,7 +150,7 @@ func (r *listRequest) add(k postingKey, from int64) {
 	r.feeds, r.lexemes, r.from = append(r.feeds, k.feed), append(r.lexemes, k.lexeme), append(r.from, from)
 }
 
-// queue adds the reading of r's blocks and the generation re-check to b.
+// queue adds the reading of r's rows and the generation re-check to b.
 func (r listRequest) queue(b *pgx.Batch, feeds []uuid.UUID) {
 	b.Queue(keywordPostingsSQL, r.feeds, r.lexemes, r.from)
 	b.Queue(keywordGenerationSQL, feeds)
@@ -264,7 +264,7 @@ func (e *Engine) postingLists(ctx context.Context, feeds []uuid.UUID, stats coll
 	return lists, nil
 }
 
-// readLists reads r's blocks in a round trip of its own.
+// readLists reads r's rows in a round trip of its own.
 func (e *Engine) readLists(ctx context.Context, r listRequest, feeds []uuid.UUID, gens map[uuid.UUID]int64) (fetchedBlocks, error) {
 	b := &pgx.Batch{}
 	r.queue(b, feeds)

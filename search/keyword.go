@@ -13,18 +13,22 @@ import (
 // BM25F-style field weights (title above tags above content; ranking.go),
 // IDF and average length taken from the statistics of the feeds searched
 // (their union for fan-out, so scores compare across feeds). Statistics and
-// postings are kept exact by the triggers of 003_keyword.sql.
+// postings are kept exact in the transaction of every write: Ingest adds new
+// entry versions (keywordindex.go), the triggers of 003_keyword.sql take old
+// ones out (006_keyword_fragments.sql).
 //
-// Why it is exact: the leg reads every posting of every query lexeme in the
-// searched feeds (blocks of 256, read by primary key) and sums every entry's
-// score in Go, so each score is the textbook formula and every entry matching
-// a query lexeme is ranked; none is cut by a bound. Dead postings (of rewritten
-// or deleted entries) are scored too, then dropped when the best doc_nos are
-// mapped back to live entries, where the filters apply. Ties are broken by
-// doc_no (older entry versions first), so the order is total. The cost is
-// linear in the postings of the query's lexemes (about 25 ns each in Go, plus
-// 16 bytes each read from the heap); see bench/README.md for the measurements
-// and the designs compared.
+// Why it is exact: the leg scores every posting of every query lexeme in the
+// searched feeds (rows of at most 256 postings read by primary key, or the
+// same lists from the engine's cache, checked against the database on every
+// search: postcache.go) and sums every entry's score in Go, so each score is
+// the textbook formula and every entry matching a query lexeme is ranked;
+// none is cut by a bound. Dead postings (of rewritten or deleted entries) are
+// scored too, then dropped when the best doc_nos are mapped back to live
+// entries, where the filters apply. Ties are broken by doc_no (older entry
+// versions first), so the order is total. The cost is linear in the postings
+// of the query's lexemes (a few ns each in Go once cached, plus 16 bytes each
+// read from the heap when not); see bench/README.md for the measurements and
+// the designs compared.
 //
 // A deployment on PostgreSQL 17+ could swap in a BM25 extension
 // (pg_textsearch, VectorChord-bm25); kapi targets PostgreSQL 15 with pgvector

@@ -14,14 +14,16 @@ import (
 // cache bounded in bytes (Options.PostingCacheBytes, least recently used out
 // first), and checks every list against the database on every request:
 //
-//   - a lexeme's postings are only ever appended (003_keyword.sql: posting k
-//     of a lexeme is in block k/256, and keyword_terms.postings counts them),
-//     until a rebuild of the feed writes them all anew, which gives the feed a
-//     new keyword_feed_stats.generation (005_passage_lexemes.sql);
+//   - a lexeme's postings are only ever appended (006_keyword_fragments.sql:
+//     rows of consecutive postings, keyword_terms.postings counts them; tails
+//     are merged without moving a posting), until a rebuild of the feed writes
+//     them all anew, which gives the feed a new
+//     keyword_feed_stats.generation (005_passage_lexemes.sql);
 //   - the statistics read of every request returns each lexeme's count and
 //     the feed's generation; a cached list of the same generation holding
-//     count postings is exactly the stored list, and one holding fewer is
-//     completed with the blocks from its last one on.
+//     count postings (or more) is the stored list (or extends it), and one
+//     holding fewer is completed with the rows from the one holding its next
+//     posting on.
 //
 // So the cache never changes a result: the leg scores exactly the postings
 // it would read from the database (dead ones included, dropped later as

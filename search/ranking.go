@@ -38,13 +38,17 @@ const (
 //
 //   - gemini-embedding-001: the contract's plain RRF. Its embeddings are
 //     strong, legs of similar strength, the case RRF was designed for.
-//   - use-lite (the offline model): measured with `kapi bench quality
-//     --sweep` on SciFact and Cranfield together (bench/README.md): the
-//     small model is much weaker than BM25, so it only nudges the keyword
-//     order. Relative 0.2 (NormalizeDepth 100, windows 400/100): SciFact
-//     nDCG@10 0.7018, Recall@100 0.9226 (keyword 0.6937 / 0.9220);
-//     Cranfield 0.3977 / 0.7545 (keyword 0.3854 / 0.7497). 0.1 and 0.3 are
-//     under keyword + 0.005 on SciFact (0.6971, 0.6923).
+//   - use-lite (the offline model): measured on SciFact and Cranfield
+//     together (bench/README.md): the small model is much weaker than BM25,
+//     so it only nudges the keyword order. Relative 0.15 (NormalizeDepth
+//     100, windows 400/100, sentence-ended passages, PassageMeanWeight 0.3),
+//     nDCG@10 / Recall@100, SciFact | Cranfield: 0.15 0.7009 / 0.9226 |
+//     0.3958 / 0.7540 (keyword 0.6937 / 0.9220 | 0.3854 / 0.7497); 0.1
+//     0.6959 | 0.3907 and 0.2 0.6938 | 0.3938 (mean weight 0.1), 0.25
+//     0.6875 | 0.3908: 0.15 is the only weight at keyword + 0.005 or more on
+//     both. With greedy windows, relative 0.2 had 0.7018 | 0.3977 but the
+//     semantic leg was weaker on both (0.2579 | 0.2084 against 0.2668 |
+//     0.2249) and missed a sentence at the end of a long entry.
 var fusionProfiles = map[string]struct {
 	fusion Fusion
 	weight float64
@@ -166,7 +170,13 @@ type Options struct {
 	// Range: >= minWindowTokens. Measured (semantic nDCG@10, exact scan):
 	// 128-token windows beat one vector of the first 128 tokens (SciFact
 	// 0.2096 → 0.2588, Cranfield 0.1967 → 0.2007) and 100-word windows
-	// (0.2265 / 0.1977), which often overflow 128 tokens.
+	// (0.2265 / 0.1977), which often overflow 128 tokens. Smaller windows
+	// (greedy, mean weight 0.1) help the semantic leg and hurt hybrid at the
+	// same fusion (SciFact / Cranfield semantic | hybrid): 96 tokens 0.2577
+	// / 0.2133 | 0.6885 / 0.3935, 64 tokens 0.2605 / 0.2247 | 0.6977 /
+	// 0.3946, against 128 0.2579 / 0.2084 | 0.7018 / 0.3977. Windows end at
+	// a sentence end when they can (splitWindows): 0.2680 / 0.2206
+	// semantic at 128.
 	PassageTokens int
 
 	// PassageOverlap is how many tokens of the end of a window the next one
@@ -187,16 +197,16 @@ type Options struct {
 	PassageFanout int
 
 	// PassageMeanWeight w mixes an entry's passages into its semantic score:
-	// (1 − w) × best passage cosine + w × mean cosine of all its passages. The
-	// leg then reranks twice the entries it returns by that score (one more
-	// statement over their passages). 0 is the best passage alone (max). Unit:
-	// fraction. Range: 0..1. Measured in the issue with an exact scan: w = 0
-	// SciFact 0.2588 / Cranfield 0.2007 nDCG@10, w = 0.5 0.2508 / 0.2118.
-	// Exact scan, SciFact | Cranfield nDCG@10: w = 0 0.2549 | 0.2022, 0.1
-	// 0.2595 | 0.2084, 0.2 0.2564 | 0.2108, 0.3 0.2558 | 0.2139. kapi bench
-	// quality (SciFact through the HNSW index): w = 0.3 0.2529 | 0.2139, 0.1
-	// 0.2579 | 0.2084. 0.1 is the only value measured above both targets
-	// (0.255 | 0.205) through the engine, and best for hybrid on SciFact.
+	// (1 − w) × best passage cosine + w × mean cosine of all its passages (the
+	// query's dot product with the entry's mean passage vector,
+	// passage_means). The leg then reranks twice the entries it returns by
+	// that score (one more statement, a row per entry). 0 is the best passage
+	// alone (max). Unit: fraction. Range: 0..1. Measured with sentence-ended
+	// windows (semantic | hybrid at relative 0.15, nDCG@10, SciFact /
+	// Cranfield): w = 0 0.2652 / 0.2185 | 0.6975 / 0.3939, 0.1 0.2680 /
+	// 0.2206 | 0.6997 / 0.3941, 0.2 0.2685 / 0.2253 | 0.6993 / 0.3940, 0.3
+	// 0.2668 / 0.2249 | 0.7009 / 0.3958: 0.3 is best for hybrid on both and
+	// within 0.002 of the best semantic on both.
 	PassageMeanWeight float64
 
 	// PostingCacheBytes bounds the memory the keyword leg keeps posting lists

@@ -247,7 +247,9 @@ func runConfig(m embed.Model) bench.RunConfig {
 		KeywordWindow: o.KeywordWindow, SemanticWindow: o.SemanticWindow, EFSearch: o.EFSearch, BM25K1: o.K1, BM25B: o.B,
 		TitleWeight: o.TitleWeight, TagsWeight: o.TagsWeight, ContentWeight: o.ContentWeight,
 		HybridFusion: string(fusion), HybridSemanticWeight: weight,
-		ExactScanMax: o.ExactScanMax, MaxScanTuples: o.MaxScanTuples, Commit: commit(),
+		ExactScanMax: o.ExactScanMax, MaxScanTuples: o.MaxScanTuples, NormalizeDepth: o.NormalizeDepth,
+		PassageTokens: o.PassageTokens, PassageOverlap: o.PassageOverlap, PassageFanout: o.PassageFanout,
+		PassageMeanWeight: o.PassageMeanWeight, Commit: commit(),
 		GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Date: time.Now().UTC().Format(time.RFC3339)}
 }
 
