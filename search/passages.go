@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -326,14 +325,10 @@ func meanVector(ps []passage) pgvector.HalfVector {
 		if sum == nil {
 			sum = make([]float64, len(v))
 		}
-		var norm float64
-		for _, x := range v {
-			norm += float64(x) * float64(x)
-		}
+		norm := euclidean(v)
 		if norm == 0 {
 			continue
 		}
-		norm = math.Sqrt(norm)
 		for j, x := range v {
 			sum[j] += float64(x) / norm
 		}

@@ -138,19 +138,24 @@ WHERE feed_id = ANY($2) AND entry_id = ANY($3) AND model = $4`
 // unit is v scaled to length 1 (v itself when it is zero).
 func unit(v pgvector.HalfVector) pgvector.HalfVector {
 	s := v.Slice()
-	var norm float64
-	for _, x := range s {
-		norm += float64(x) * float64(x)
-	}
+	norm := euclidean(s)
 	if norm == 0 {
 		return v
 	}
-	norm = math.Sqrt(norm)
 	out := make([]float32, len(s))
 	for i, x := range s {
 		out[i] = float32(float64(x) / norm)
 	}
 	return pgvector.NewHalfVector(out)
+}
+
+// euclidean is v's Euclidean length.
+func euclidean(v []float32) float64 {
+	var sum float64
+	for _, x := range v {
+		sum += float64(x) * float64(x)
+	}
+	return math.Sqrt(sum)
 }
 
 // mixMean rescores cands (best passage first) by Options.PassageMeanWeight
