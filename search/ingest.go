@@ -210,10 +210,13 @@ func (e *Engine) upsert(ctx context.Context, feed Feed, entries []validEntry, id
 		if err != nil {
 			return err
 		}
-		if err := indexKeywords(ctx, tx, feed.ID, versions); err != nil {
+		// Passages first (their HNSW inserts are the slow part): the keyword
+		// index locks the feed's statistics until the commit, so concurrent
+		// batches into one feed wait for each other only for that last step.
+		if err := writeEntryPassages(ctx, tx, feed.ID, model, entries, idx, passages, results); err != nil {
 			return err
 		}
-		return writeEntryPassages(ctx, tx, feed.ID, model, entries, idx, passages, results)
+		return indexKeywords(ctx, tx, feed.ID, versions)
 	})
 }
 
