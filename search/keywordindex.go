@@ -48,7 +48,10 @@ func batchPostings(versions []entryVersion) ([]lexemePostings, int64, error) {
 	slices.SortFunc(versions, func(a, b entryVersion) int { return cmp.Compare(a.doc, b.doc) })
 	parsed := make([][]termTF, len(versions))
 	lengths := make([]int64, len(versions))
-	count := map[string]int{}
+	// One map lookup per term: the first pass numbers the lexemes and keeps
+	// each term's number, which the second pass appends under.
+	number := map[string]int32{}
+	var out []lexemePostings
 	var total int64
 	for i, v := range versions {
 		terms, length, err := parseTSVector(v.vector)
@@ -57,19 +60,23 @@ func batchPostings(versions []entryVersion) ([]lexemePostings, int64, error) {
 		}
 		parsed[i], lengths[i] = terms, length
 		total += length
-		for _, t := range terms {
-			count[t.lexeme]++
+		for k, t := range terms {
+			n, ok := number[t.lexeme]
+			if !ok {
+				n = int32(len(out))
+				number[t.lexeme] = n
+				out = append(out, lexemePostings{lexeme: t.lexeme})
+			}
+			out[n].n++
+			terms[k].at = n
 		}
 	}
-	at := make(map[string]int, len(count))
-	out := make([]lexemePostings, 0, len(count))
-	for l, n := range count {
-		at[l] = len(out)
-		out = append(out, lexemePostings{lexeme: l, docs: make([]byte, 0, 8*n), packed: make([]byte, 0, 8*n), n: int64(n)})
+	for i := range out {
+		out[i].docs, out[i].packed = make([]byte, 0, 8*out[i].n), make([]byte, 0, 8*out[i].n)
 	}
 	for i, terms := range parsed {
 		for _, t := range terms {
-			p := &out[at[t.lexeme]]
+			p := &out[t.at]
 			p.docs = binary.BigEndian.AppendUint64(p.docs, uint64(versions[i].doc))
 			p.packed = binary.BigEndian.AppendUint64(p.packed, uint64(t.tf.pack(lengths[i])))
 		}
@@ -91,6 +98,7 @@ func (f fieldTF) pack(length int64) int64 {
 type termTF struct {
 	lexeme string
 	tf     fieldTF
+	at     int32 // the lexeme's number in a batch (batchPostings)
 }
 
 // parseTSVector reads tsvector output text ('lexeme':1A,2,5B 'other':3, with
@@ -119,7 +127,7 @@ func parseTSVector(s string) ([]termTF, int64, error) {
 			i += end
 		}
 		total += tf.title + tf.tags + tf.content
-		out = append(out, termTF{lexeme, tf})
+		out = append(out, termTF{lexeme: lexeme, tf: tf})
 	}
 	return out, total, nil
 }

@@ -10,7 +10,7 @@ func TestParseTSVector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []termTF{{"it's", fieldTF{1, 0, 1}}, {`back\slash`, fieldTF{0, 1, 2}}, {"plain", fieldTF{0, 0, 1}}, {"nopos", fieldTF{}}}
+	want := []termTF{{lexeme: "it's", tf: fieldTF{1, 0, 1}}, {lexeme: `back\slash`, tf: fieldTF{0, 1, 2}}, {lexeme: "plain", tf: fieldTF{0, 0, 1}}, {lexeme: "nopos"}}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}

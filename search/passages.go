@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/kapi-project/kapi/embed"
@@ -177,14 +178,17 @@ func sentenceCut(ws []word, i, j, room int) int {
 }
 
 // runeSlice returns s[start:end] counted in code points.
-func runeSlice(s string, w window) string {
-	r := []rune(s)
+func runeSlice(s string, w window) string { return runesOf(w, []rune(s)) }
+
+// runesOf returns the window w of r as text.
+func runesOf(w window, r []rune) string {
 	return string(r[min(w.start, len(r)):min(w.end, len(r))])
 }
 
-// passageText is the document a window embeds as.
-func passageDoc(title, content string, w window) embed.Document {
-	return embed.Document{Title: title, Text: runeSlice(content, w)}
+// passageDoc is the document a window of content (as code points, converted
+// once per entry rather than once per window) embeds as.
+func passageDoc(title string, content []rune, w window) embed.Document {
+	return embed.Document{Title: title, Text: runesOf(w, content)}
 }
 
 // reusable maps the document of an entry's stored passage to its vector, so an
@@ -200,9 +204,10 @@ func (e *Engine) embedPassages(ctx context.Context, docs []embed.Document, reuse
 	var todo []embed.Document
 	var at [][2]int
 	for i, d := range docs {
+		content := []rune(d.Text)
 		for k, w := range splitWindows(d.Title, d.Text, s) {
 			p := passage{ordinal: k + 1, window: w}
-			pd := passageDoc(d.Title, d.Text, w)
+			pd := passageDoc(d.Title, content, w)
 			if v, ok := reuse[pd]; ok {
 				p.vec = v
 			} else {
@@ -260,7 +265,7 @@ func (e *Engine) storedPassages(ctx context.Context, feedID uuid.UUID, model str
 			return nil, fmt.Errorf("read stored passages: %w", err)
 		}
 		d := old[id]
-		out[passageDoc(d.Title, d.Text, w)] = v
+		out[passageDoc(d.Title, []rune(d.Text), w)] = v
 	}
 	return out, rows.Err()
 }
@@ -290,14 +295,14 @@ SELECT $1, x.entry_id, $2, x.mean FROM unnest($3::uuid[], $4::halfvec[]) AS x (e
 // ids[i]: one round trip.
 func writePassages(ctx context.Context, tx pgx.Tx, feedID uuid.UUID, model string, ids []uuid.UUID, ps [][]passage) error {
 	var cols struct {
-		entry          []uuid.UUID
+		entry          []pgtype.UUID
 		ord, from, end []int32
 		vec            []pgvector.HalfVector
 	}
 	means := make([]pgvector.HalfVector, len(ids))
 	for i, id := range ids {
 		for _, p := range ps[i] {
-			cols.entry = append(cols.entry, id)
+			cols.entry = append(cols.entry, pgtype.UUID{Bytes: id, Valid: true})
 			cols.ord = append(cols.ord, int32(p.ordinal))
 			cols.from = append(cols.from, int32(p.start))
 			cols.end = append(cols.end, int32(p.end))
@@ -306,14 +311,26 @@ func writePassages(ctx context.Context, tx pgx.Tx, feedID uuid.UUID, model strin
 		means[i] = meanVector(ps[i])
 	}
 	b := &pgx.Batch{}
-	b.Queue(deletePassagesSQL, feedID, ids)
-	b.Queue(deleteMeansSQL, feedID, ids)
+	entries := pgUUIDs(ids)
+	b.Queue(deletePassagesSQL, feedID, entries)
+	b.Queue(deleteMeansSQL, feedID, entries)
 	b.Queue(insertPassagesSQL, feedID, model, cols.entry, cols.ord, cols.from, cols.end, cols.vec)
-	b.Queue(insertMeansSQL, feedID, model, ids, means)
+	b.Queue(insertMeansSQL, feedID, model, entries, means)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("store passages: %w", err)
 	}
 	return nil
+}
+
+// pgUUIDs converts ids for a uuid[] parameter: pgx encodes a uuid.UUID through
+// its driver.Valuer, as text it then parses again, which for the thousands of
+// ids of a batch costs more than the rest of the encoding.
+func pgUUIDs(ids []uuid.UUID) []pgtype.UUID {
+	out := make([]pgtype.UUID, len(ids))
+	for i, id := range ids {
+		out[i] = pgtype.UUID{Bytes: id, Valid: true}
+	}
+	return out
 }
 
 // meanVector is the mean of the unit vectors of ps: the query's dot product
