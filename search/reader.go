@@ -48,6 +48,14 @@ type record struct {
 	Metadata   json.RawMessage  `json:"metadata"`
 }
 
+// blankBEIR reports a BEIR corpus line with neither title nor text: a
+// collection's placeholder (Cranfield has two), not an entry, so readers skip
+// it rather than fail the file.
+func (r record) blankBEIR() bool {
+	return r.BEIRID != nil && r.ExternalID == nil && r.Content == nil && r.Title == "" &&
+		(r.Text == nil || *r.Text == "")
+}
+
 func (r record) entry() NewEntry {
 	e := NewEntry{Title: r.Title, Category: r.Category, Tags: r.Tags, Confidence: r.Confidence,
 		SourceURL: r.SourceURL, Metadata: r.Metadata}
@@ -77,7 +85,12 @@ type EntryReader struct {
 	lines   *bufio.Scanner // NDJSON mode
 	n       int            // items or lines read
 	started bool
+	skipped int // blank BEIR lines passed over
 }
+
+// Skipped is how many BEIR corpus lines without title and text were passed
+// over so far.
+func (r *EntryReader) Skipped() int { return r.skipped }
 
 // NewEntryReader detects the format of r. Errors: a *ReadError for input that
 // is neither a JSON array nor JSON lines, or a broken gzip stream.
@@ -129,9 +142,13 @@ func (r *EntryReader) Next() (NewEntry, int, error) {
 		if len(line) == 0 {
 			continue
 		}
-		e, err := decodeRecord(line)
+		e, blank, err := decodeRecord(line)
 		if err != nil {
 			return NewEntry{}, r.n, &ReadError{Line: r.n, Message: err.Error()}
+		}
+		if blank {
+			r.skipped++
+			continue
 		}
 		return e, r.n, nil
 	}
@@ -163,23 +180,28 @@ func (r *EntryReader) nextInArray() (NewEntry, int, error) {
 	if err := r.dec.Decode(&raw); err != nil {
 		return NewEntry{}, r.n, &ReadError{Line: r.n, InArray: true, Message: "invalid JSON: " + err.Error()}
 	}
-	e, err := decodeRecord(raw)
+	e, blank, err := decodeRecord(raw)
 	if err != nil {
 		return NewEntry{}, r.n, &ReadError{Line: r.n, InArray: true, Message: err.Error()}
+	}
+	if blank {
+		r.skipped++
+		return r.nextInArray()
 	}
 	return e, r.n, nil
 }
 
-func decodeRecord(b []byte) (NewEntry, error) {
+// decodeRecord decodes one record; blank: a BEIR line to skip (blankBEIR).
+func decodeRecord(b []byte) (e NewEntry, blank bool, err error) {
 	var rec record
 	if err := json.Unmarshal(b, &rec); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return NewEntry{}, fmt.Errorf("%s has the wrong type", typeErr.Field)
+			return NewEntry{}, false, fmt.Errorf("%s has the wrong type", typeErr.Field)
 		}
-		return NewEntry{}, fmt.Errorf("invalid JSON: %v", err)
+		return NewEntry{}, false, fmt.Errorf("invalid JSON: %v", err)
 	}
-	return rec.entry(), nil
+	return rec.entry(), rec.blankBEIR(), nil
 }
 
 // ReadBatch reads up to max entries from r with their line numbers; fewer at

@@ -14,6 +14,7 @@ func TestEntryReaderFormats(t *testing.T) {
 	var gz bytes.Buffer
 	w := gzip.NewWriter(&gz)
 	w.Write([]byte(`{"_id": "4983", "title": "Microstructural development", "text": "Alterations of the architecture", "metadata": {}}` + "\n" +
+		`{"_id": "471", "title": "", "text": "", "metadata": {}}` + "\n" + // blank: skipped
 		`{"_id": 7, "title": "", "text": "Numeric id"}` + "\n"))
 	w.Close()
 	tests := []struct {
@@ -21,10 +22,13 @@ func TestEntryReaderFormats(t *testing.T) {
 		input    string
 		wantIDs  []string
 		wantText string
+		skipped  int
 	}{
-		{"json array", `[{"external_id":"a","title":"A","content":"x"}, {"external_id":"b","title":"B"}]`, []string{"a", "b"}, "x"},
-		{"ndjson with blank lines", "\n{\"external_id\":\"a\",\"content\":\"x\"}\n\n{\"external_id\":\"b\",\"content\":\"y\"}\n", []string{"a", "b"}, "x"},
-		{"beir gzip", gz.String(), []string{"4983", "7"}, "Alterations of the architecture"},
+		{"json array", `[{"external_id":"a","title":"A","content":"x"}, {"external_id":"b","title":"B"}]`, []string{"a", "b"}, "x", 0},
+		{"ndjson with blank lines", "\n{\"external_id\":\"a\",\"content\":\"x\"}\n\n{\"external_id\":\"b\",\"content\":\"y\"}\n", []string{"a", "b"}, "x", 0},
+		{"beir gzip", gz.String(), []string{"4983", "7"}, "Alterations of the architecture", 1},
+		{"beir array with a blank", `[{"_id":"1","title":"","text":""},{"_id":"2","text":"y"},{"external_id":"3","content":""}]`,
+			[]string{"2", "3"}, "y", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,6 +46,9 @@ func TestEntryReaderFormats(t *testing.T) {
 			}
 			if strings.Join(ids, ",") != strings.Join(tt.wantIDs, ",") || batch[0].Content != tt.wantText {
 				t.Errorf("got ids %v content %q, want %v %q", ids, batch[0].Content, tt.wantIDs, tt.wantText)
+			}
+			if r.Skipped() != tt.skipped {
+				t.Errorf("skipped %d blank BEIR lines, want %d", r.Skipped(), tt.skipped)
 			}
 		})
 	}

@@ -23,6 +23,7 @@ type ingestSummary struct {
 	Created          int     `json:"created"`
 	Updated          int     `json:"updated"`
 	Unchanged        int     `json:"unchanged"`
+	SkippedBlank     int     `json:"skipped_blank"` // BEIR lines without title and text
 	Seconds          float64 `json:"seconds"`
 	EntriesPerSecond float64 `json:"entries_per_second"`
 }
@@ -103,6 +104,7 @@ func (in ingester) file(ctx context.Context, path string, sum *ingestSummary) er
 			return fmt.Errorf("%s: %w (nothing of this batch was stored)", path, err)
 		}
 		if len(batch) == 0 {
+			sum.SkippedBlank += r.Skipped()
 			return nil
 		}
 		results, err := in.engine.Ingest(ctx, in.feed, batch)
