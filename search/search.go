@@ -66,7 +66,7 @@ type Entry struct {
 	Tags       []string
 	Confidence float64
 	SourceURL  string
-	Metadata   map[string]any
+	Metadata   Metadata
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }

@@ -96,7 +96,7 @@ func (s *Server) bodyLimit(def int64, byRoute map[string]int64) gin.HandlerFunc 
 			limit = n
 		}
 		if c.Request.ContentLength > limit {
-			s.fail(c, api.Invalid("body", fmt.Sprintf("must be at most %d bytes", limit), map[string]any{"max_bytes": limit}))
+			s.fail(c, api.TooLarge(limit))
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
