@@ -72,6 +72,13 @@ type validEntry struct {
 	metadata   Metadata
 }
 
+// Validate checks a batch exactly as Ingest does, storing nothing: a dry run.
+// Errors: a *BatchError (wrapping ErrInvalid) naming every problem.
+func Validate(batch []NewEntry) error {
+	_, err := validate(batch)
+	return err
+}
+
 // validate checks and normalises a batch: every problem of every entry is
 // reported, up to maxProblems. The batch must not be empty, exceed MaxBatch, or
 // name an external_id twice.
