@@ -200,3 +200,13 @@ func post(t *testing.T, url, key, body string) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+func TestDialAddrFollowsKAPIAddr(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]string{":8080": "localhost:8080", "0.0.0.0:9000": "localhost:9000",
+		"127.0.0.1:7000": "127.0.0.1:7000", "[::]:8081": "localhost:8081", "[::1]:8082": "[::1]:8082"} {
+		if got := dialAddr(addr); got != want {
+			t.Errorf("dialAddr(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}

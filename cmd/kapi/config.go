@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/kapi-project/kapi/search"
 )
 
@@ -57,7 +59,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, err)
 		}
 	}
-	add(checkURL("DATABASE_URL", c.DatabaseURL, "postgres", "postgresql"))
+	add(checkDatabaseURL(c.DatabaseURL))
 	add(checkAddr(c.Addr))
 	var err error
 	c.LogLevel, err = parseLevel(getenv("KAPI_LOG_LEVEL"))
@@ -123,6 +125,18 @@ func checkURL(name, raw string, schemes ...string) error {
 	return fmt.Errorf("%s must be a %s:// URL with a host", name, strings.Join(schemes, ":// or "))
 }
 
+// checkDatabaseURL accepts what pgx accepts (and so what kapi can connect
+// with): a postgres:// URL, a socket URL such as
+// postgres:///kapi?host=/var/run/postgresql, or a key=value DSN. pgx's own
+// message may quote the string, password included, so it is not repeated.
+func checkDatabaseURL(raw string) error {
+	if _, err := pgconn.ParseConfig(raw); err != nil {
+		return errors.New("DATABASE_URL is not a connection string pgx accepts: a postgres:// URL " +
+			"(postgres:///kapi?host=/var/run/postgresql for a socket) or a key=value DSN (host=... dbname=...)")
+	}
+	return nil
+}
+
 func checkAddr(addr string) error {
 	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
 		return fmt.Errorf("KAPI_ADDR must be host:port or :port, got %q", addr)
@@ -131,14 +145,19 @@ func checkAddr(addr string) error {
 }
 
 func parseLevel(v string) (slog.Level, error) {
-	var l slog.Level
-	if v == "" {
+	// slog itself would also take offsets such as "INFO+2"; only the four
+	// documented names are accepted, in any case.
+	switch strings.ToLower(v) {
+	case "", "info":
 		return slog.LevelInfo, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
 	}
-	if err := l.UnmarshalText([]byte(v)); err != nil {
-		return l, fmt.Errorf("KAPI_LOG_LEVEL must be debug, info, warn or error, got %q", v)
-	}
-	return l, nil
+	return slog.LevelInfo, fmt.Errorf("KAPI_LOG_LEVEL must be debug, info, warn or error, got %q", v)
 }
 
 func parseDuration(name, v string, def time.Duration) (time.Duration, error) {
