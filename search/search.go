@@ -29,6 +29,7 @@ type Engine struct {
 	now      func() time.Time
 	opts     Options
 	postings *postingCache // posting lists read, for the keyword leg (postcache.go)
+	hooks    Hooks
 }
 
 // New returns an Engine over pool that embeds entries and queries with embedder.

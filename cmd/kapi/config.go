@@ -23,6 +23,8 @@ const defaultDatabaseURL = "postgres://kapi:kapi@127.0.0.1:5432/kapi?sslmode=dis
 type Config struct {
 	DatabaseURL     string        // DATABASE_URL
 	Addr            string        // KAPI_ADDR, default :8080
+	MetricsAddr     string        // KAPI_METRICS_ADDR: Prometheus /metrics listener; "" (default): none
+	TrustedProxies  []string      // KAPI_TRUSTED_PROXIES: comma-separated IPs or CIDRs of load balancers
 	LogLevel        slog.Level    // KAPI_LOG_LEVEL: debug|info|warn|error, default info
 	ShutdownTimeout time.Duration // KAPI_SHUTDOWN_TIMEOUT, default 15s
 	MaxDBConns      int32         // KAPI_DB_MAX_CONNS, default 0 (pgx: max(4, CPUs))
@@ -46,6 +48,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
 		DatabaseURL:       orDefault(getenv("DATABASE_URL"), defaultDatabaseURL),
 		Addr:              orDefault(getenv("KAPI_ADDR"), ":8080"),
+		MetricsAddr:       getenv("KAPI_METRICS_ADDR"),
 		EmbeddingProvider: orDefault(getenv("EMBEDDING_PROVIDER"), "local"),
 		GeminiAPIKey:      getenv("GEMINI_API_KEY"),
 		ModelDir:          orDefault(getenv("KAPI_MODEL_DIR"), "./models/use-lite"),
@@ -60,8 +63,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	add(checkDatabaseURL(c.DatabaseURL))
-	add(checkAddr(c.Addr))
+	add(checkAddr("KAPI_ADDR", c.Addr))
+	if c.MetricsAddr != "" {
+		add(checkAddr("KAPI_METRICS_ADDR", c.MetricsAddr))
+	}
 	var err error
+	c.TrustedProxies, err = parseProxies(getenv("KAPI_TRUSTED_PROXIES"))
+	add(err)
 	c.LogLevel, err = parseLevel(getenv("KAPI_LOG_LEVEL"))
 	add(err)
 	c.ShutdownTimeout, err = parseDuration("KAPI_SHUTDOWN_TIMEOUT", getenv("KAPI_SHUTDOWN_TIMEOUT"), 15*time.Second)
@@ -137,11 +145,26 @@ func checkDatabaseURL(raw string) error {
 	return nil
 }
 
-func checkAddr(addr string) error {
+func checkAddr(name, addr string) error {
 	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
-		return fmt.Errorf("KAPI_ADDR must be host:port or :port, got %q", addr)
+		return fmt.Errorf("%s must be host:port or :port, got %q", name, addr)
 	}
 	return nil
+}
+
+// parseProxies reads KAPI_TRUSTED_PROXIES: addresses or CIDRs, comma-separated.
+func parseProxies(v string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return nil, fmt.Errorf("KAPI_TRUSTED_PROXIES must be IP addresses or CIDRs, comma-separated; %q is neither", p)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func parseLevel(v string) (slog.Level, error) {
