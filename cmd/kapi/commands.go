@@ -126,8 +126,11 @@ func wantsHelp(args []string) bool {
 // versionLine is the release (a git tag, or git describe's tag-count-commit
 // at build time), the commit the binary was built from, and the Go version.
 func versionLine() string {
-	commit := "unknown"
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	commit := buildCommit
+	if commit == "" {
+		commit = "unknown"
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && commit == "unknown" {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
 				commit = s.Value[:12]

@@ -17,7 +17,7 @@ import (
 // ingestSummary is what `kapi ingest` prints on stdout, whether it finished or
 // stopped at a bad batch: what was stored is always said.
 type ingestSummary struct {
-	Feed             string  `json:"feed"`
+	Feed             string  `json:"feed,omitempty"`
 	DryRun           bool    `json:"dry_run,omitempty"`
 	Files            int     `json:"files"`
 	Batches          int     `json:"batches"`

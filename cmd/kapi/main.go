@@ -18,8 +18,9 @@ import (
 	"github.com/kapi-project/kapi/search"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version and commit are set at build time (Makefile) with
+// -ldflags "-X main.version=... -X main.buildCommit=...".
+var version, buildCommit = "dev", ""
 
 // The exit codes of every subcommand (README.md, Commands).
 const (
