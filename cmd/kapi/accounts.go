@@ -58,11 +58,7 @@ func accountsList(ctx context.Context, cfg Config, stdout io.Writer, args []stri
 		if err != nil {
 			return err
 		}
-		out := make([]accountJSON, len(accs))
-		for i, a := range accs {
-			out[i] = toAccountJSON(a)
-		}
-		return printJSON(stdout, out)
+		return printAll(stdout, accs, toAccountJSON)
 	})
 }
 
@@ -159,4 +155,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 
 func printJSON(w io.Writer, v any) error {
 	return json.NewEncoder(w).Encode(v)
+}
+
+// printAll prints items as a JSON array of their printed forms ([] for none).
+func printAll[T, J any](w io.Writer, items []T, form func(T) J) error {
+	out := make([]J, len(items))
+	for i, v := range items {
+		out[i] = form(v)
+	}
+	return printJSON(w, out)
 }

@@ -131,11 +131,7 @@ func feedsList(ctx context.Context, cfg Config, stdout io.Writer, args []string)
 		if err != nil {
 			return err
 		}
-		out := make([]feedJSON, len(all))
-		for i, f := range all {
-			out[i] = toFeedJSON(f)
-		}
-		return printJSON(stdout, out)
+		return printAll(stdout, all, toFeedJSON)
 	})
 }
 
