@@ -4,7 +4,8 @@
 GO      ?= go
 BIN     := bin/kapi
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.buildCommit=$(COMMIT)
 
 .PHONY: run test build lint check-deps provision model clean bench-check
 

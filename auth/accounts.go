@@ -69,6 +69,27 @@ func (a *Accounts) Get(ctx context.Context, id uuid.UUID) (Account, error) {
 	return acc, nil
 }
 
+const listAccountsSQL = `SELECT ` + accountColumns + ` FROM accounts ORDER BY created_at, id`
+
+// List returns every account, oldest first: for operators, who manage all of
+// them (an admin command, never an API route).
+func (a *Accounts) List(ctx context.Context) ([]Account, error) {
+	rows, err := a.db.Query(ctx, listAccountsSQL)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	defer rows.Close()
+	out := []Account{}
+	for rows.Next() {
+		acc, err := scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list accounts: %w", err)
+		}
+		out = append(out, acc)
+	}
+	return out, rows.Err()
+}
+
 const updateAccountSQL = `
 UPDATE accounts SET
     tier = coalesce($2, tier),

@@ -19,6 +19,7 @@ import (
 	"io/fs"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/tern/v2/migrate"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
@@ -60,6 +61,9 @@ func ApplyConn(ctx context.Context, conn *pgx.Conn) (Result, error) {
 	var res Result
 	m.OnStart = func(_ int32, name, _, _ string) { res.Applied = append(res.Applied, name) }
 	if err := m.Migrate(ctx); err != nil {
+		if hint := vectorHint(ctx, conn, err); hint != "" {
+			return Result{}, fmt.Errorf("%s: %w", hint, err)
+		}
 		var me migrate.MigrationPgError
 		if errors.As(err, &me) {
 			return Result{}, fmt.Errorf("apply migration %q: %w", me.MigrationName, err)
@@ -71,6 +75,30 @@ func ApplyConn(ctx context.Context, conn *pgx.Conn) (Result, error) {
 		return Result{}, fmt.Errorf("read schema version: %w", err)
 	}
 	return res, nil
+}
+
+// vectorHint says what to do when a migration failed because the pgvector
+// extension could not be created: a database owner who is not a superuser may
+// not create it, and a server without pgvector installed has nothing to create.
+// It returns "" for any other failure.
+func vectorHint(ctx context.Context, conn *pgx.Conn, err error) string {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return ""
+	}
+	var present bool
+	if conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector')`).Scan(&present) != nil || present {
+		return ""
+	}
+	switch pgErr.Code {
+	case "42501": // insufficient_privilege
+		return "the pgvector extension is missing and this role may not create it: " +
+			"have a superuser run CREATE EXTENSION vector; in this database, then try again"
+	case "0A000", "58P01": // feature_not_supported, undefined_file: no vector.control
+		return "pgvector is not installed on the database server: install pgvector 0.8 or later " +
+			"(see README.md, Set up), then try again"
+	}
+	return ""
 }
 
 // Checksum identifies the embedded migration set: a SHA-256 over every file's name

@@ -2,9 +2,12 @@ package migrations_test
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
@@ -122,5 +125,36 @@ func TestOpenRejectsBadURLWithoutEchoingIt(t *testing.T) {
 	}
 	if got := err.Error(); strings.Contains(got, "s3cret") {
 		t.Errorf("error %q leaks the password", got)
+	}
+}
+
+// TestApplyWithoutVectorSaysWhoMustCreateIt: a database without pgvector,
+// migrated by a role that is not a superuser (as `make test`'s kapi role is
+// not), fails with what to do, not the bare "permission denied".
+func TestApplyWithoutVectorSaysWhoMustCreateIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, pgtest.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var super bool
+	if err := admin.QueryRow(ctx, `SELECT rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&super); err != nil {
+		t.Fatal(err)
+	}
+	if super {
+		t.Fatal("this test needs DATABASE_URL's role not to be a superuser (make test's kapi role is not)")
+	}
+	name := fmt.Sprintf("kapi_novector_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	u, _ := url.Parse(pgtest.ServerURL())
+	u.Path = "/" + name
+	_, err = migrations.Apply(ctx, u.String())
+	if err == nil || !strings.Contains(err.Error(), "have a superuser run CREATE EXTENSION vector;") {
+		t.Errorf("got %v, want the superuser hint", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"html"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/google/uuid"
@@ -110,6 +111,7 @@ type markedPassage struct {
 // needs a keyword pick, they are read first. A hit whose entry has no
 // passages of the active model gets none.
 func (e *Engine) highlight(ctx context.Context, q Query, hits []Hit, weights map[string]float64) error {
+	defer e.hooks.timeLeg("highlight", time.Now())
 	if len(hits) == 0 {
 		return nil
 	}

@@ -87,13 +87,19 @@ func TestHybridPaginationIsStable(t *testing.T) {
 	feeds := map[string]bool{}
 	for i, h := range want {
 		feeds[h.FeedID.String()] = true
-		if i > 0 && h.Fused == want[i-1].Fused && bytes.Compare(want[i-1].ID[:], h.ID[:]) > 0 {
+		// A fused tie goes to the better keyword rank, then semantic rank,
+		// then the smaller id (rrf.go); only a tie in all three is by id.
+		if i > 0 && sameFusedAndRanks(want[i-1], h) && bytes.Compare(want[i-1].ID[:], h.ID[:]) > 0 {
 			t.Errorf("tie at %d not broken by id", i)
 		}
 	}
 	if len(feeds) != 2 {
 		t.Errorf("hits from %d feeds, want both", len(feeds))
 	}
+}
+
+func sameFusedAndRanks(a, b Hit) bool {
+	return a.Fused == b.Fused && rankOf(a.Keyword) == rankOf(b.Keyword) && rankOf(a.Semantic) == rankOf(b.Semantic)
 }
 
 func TestFuse(t *testing.T) {

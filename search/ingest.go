@@ -73,6 +73,7 @@ func (e *Engine) Ingest(ctx context.Context, feed Feed, batch []NewEntry) ([]Ing
 		changed = append(changed, i)
 	}
 	if len(changed) == 0 {
+		e.hooks.ingested(results)
 		return results, nil
 	}
 	passages, err := e.embedChanged(ctx, feed.ID, model, entries, changed, stored)
@@ -82,6 +83,7 @@ func (e *Engine) Ingest(ctx context.Context, feed Feed, batch []NewEntry) ([]Ing
 	if err := e.upsert(ctx, feed, entries, changed, passages, model, results); err != nil {
 		return nil, err
 	}
+	e.hooks.ingested(results)
 	return results, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -96,6 +97,7 @@ type keywordQuery struct {
 // IDF of each of the question's lexemes over the feeds searched (which weighs
 // them when a highlight picks a passage).
 func (e *Engine) keywordLeg(ctx context.Context, q Query, n int) ([]candidate, map[string]float64, error) {
+	defer e.hooks.timeLeg("keyword", time.Now())
 	kq, err := e.prepareKeyword(ctx, q)
 	if err != nil || len(kq.pairLexemes) == 0 {
 		return nil, map[string]float64{}, err

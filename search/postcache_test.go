@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 )
@@ -24,9 +25,7 @@ func TestPostingCacheFollowsOtherWriters(t *testing.T) {
 				assertExhaustive(t, reader, pool, []Feed{feed}, q, 30)
 				got := mustSearch(t, reader, Query{Text: q, Feeds: []Feed{feed}, Limit: 30})
 				want := mustSearch(t, uncached, Query{Text: q, Feeds: []Feed{feed}, Limit: 30})
-				if g, w := externalIDs(got.Hits), externalIDs(want.Hits); !slices.Equal(g, w) {
-					t.Errorf("cached %q, uncached %q", g, w)
-				}
+				assertSameRanking(t, got.Hits, want.Hits)
 			})
 		}
 	}
@@ -42,6 +41,23 @@ func TestPostingCacheFollowsOtherWriters(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("rebuilt")
+}
+
+// assertSameRanking: the same hits with the same scores, place by place; hits
+// whose scores differ by float rounding only (1e-9) may swap places, as
+// assertExhaustive allows.
+func assertSameRanking(t *testing.T, got, want []Hit) {
+	t.Helper()
+	g, w := externalIDs(got), externalIDs(want)
+	sg, sw := slices.Sorted(slices.Values(g)), slices.Sorted(slices.Values(w))
+	if !slices.Equal(sg, sw) {
+		t.Fatalf("cached %q, uncached %q", g, w)
+	}
+	for i := range got {
+		if math.Abs(got[i].RawScore-want[i].RawScore) > 1e-9*max(1, want[i].RawScore) {
+			t.Errorf("hit %d: cached %s %.12f, uncached %s %.12f", i, g[i], got[i].RawScore, w[i], want[i].RawScore)
+		}
+	}
 }
 
 func withoutPostingCache() Options {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // maxLineBytes bounds one NDJSON line (one entry).
@@ -22,6 +23,7 @@ type ReadError struct {
 	Line    int // 1-based line (NDJSON) or item number (JSON array)
 	InArray bool
 	Message string
+	Err     error // the reader's own failure, if any (a body over its size limit)
 }
 
 func (e *ReadError) Error() string {
@@ -31,7 +33,12 @@ func (e *ReadError) Error() string {
 	return fmt.Sprintf("line %d: %s", e.Line, e.Message)
 }
 
-func (e *ReadError) Unwrap() error { return ErrMalformed }
+func (e *ReadError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrMalformed}
+	}
+	return []error{ErrMalformed, e.Err}
+}
 
 // record is one entry as the file formats spell it: kapi's own fields, or a BEIR
 // corpus line (_id, title, text, metadata).
@@ -85,7 +92,8 @@ type EntryReader struct {
 	lines   *bufio.Scanner // NDJSON mode
 	n       int            // items or lines read
 	started bool
-	skipped int // blank BEIR lines passed over
+	closed  bool // array mode: the closing ] was read
+	skipped int  // blank BEIR lines passed over
 }
 
 // Skipped is how many BEIR corpus lines without title and text were passed
@@ -144,7 +152,7 @@ func (r *EntryReader) Next() (NewEntry, int, error) {
 		}
 		e, blank, err := decodeRecord(line)
 		if err != nil {
-			return NewEntry{}, r.n, &ReadError{Line: r.n, Message: err.Error()}
+			return NewEntry{}, r.n, &ReadError{Line: r.n, Message: lineProblem(line, err)}
 		}
 		if blank {
 			r.skipped++
@@ -157,7 +165,7 @@ func (r *EntryReader) Next() (NewEntry, int, error) {
 		if errors.Is(err, bufio.ErrTooLong) {
 			msg = fmt.Sprintf("line longer than %d bytes", maxLineBytes)
 		}
-		return NewEntry{}, r.n + 1, &ReadError{Line: r.n + 1, Message: msg}
+		return NewEntry{}, r.n + 1, &ReadError{Line: r.n + 1, Message: msg, Err: err}
 	}
 	return NewEntry{}, r.n, io.EOF
 }
@@ -169,7 +177,11 @@ func (r *EntryReader) nextInArray() (NewEntry, int, error) {
 			return NewEntry{}, 1, &ReadError{Line: 1, InArray: true, Message: "not a JSON array"}
 		}
 	}
+	if r.closed {
+		return NewEntry{}, r.n, io.EOF
+	}
 	if !r.dec.More() {
+		r.closed = true
 		if _, err := r.dec.Token(); err != nil {
 			return NewEntry{}, r.n + 1, &ReadError{Line: r.n + 1, InArray: true, Message: "the array is not closed"}
 		}
@@ -178,7 +190,7 @@ func (r *EntryReader) nextInArray() (NewEntry, int, error) {
 	r.n++
 	var raw json.RawMessage
 	if err := r.dec.Decode(&raw); err != nil {
-		return NewEntry{}, r.n, &ReadError{Line: r.n, InArray: true, Message: "invalid JSON: " + err.Error()}
+		return NewEntry{}, r.n, &ReadError{Line: r.n, InArray: true, Message: "invalid JSON: " + err.Error(), Err: err}
 	}
 	e, blank, err := decodeRecord(raw)
 	if err != nil {
@@ -191,17 +203,48 @@ func (r *EntryReader) nextInArray() (NewEntry, int, error) {
 	return e, r.n, nil
 }
 
-// decodeRecord decodes one record; blank: a BEIR line to skip (blankBEIR).
+// knownFields lists the record fields, for the message about an unknown one.
+const knownFields = "external_id, title, content, category, tags, confidence, source_url, " +
+	"metadata (or BEIR's _id, title, text, metadata)"
+
+// decodeRecord decodes one entry; blank: a BEIR line to skip (blankBEIR). An
+// unknown field is an error naming it: a misspelt field (say "body" for
+// "content") would otherwise store an entry without it.
 func decodeRecord(b []byte) (e NewEntry, blank bool, err error) {
 	var rec record
-	if err := json.Unmarshal(b, &rec); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return NewEntry{}, false, fmt.Errorf("%s has the wrong type", typeErr.Field)
-		}
-		return NewEntry{}, false, fmt.Errorf("invalid JSON: %v", err)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(&rec); err != nil {
+		return NewEntry{}, false, recordProblem(err)
+	}
+	if dec.More() {
+		return NewEntry{}, false, errors.New("invalid JSON: more than one value")
 	}
 	return rec.entry(), rec.blankBEIR(), nil
+}
+
+func recordProblem(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return fmt.Errorf("%s has the wrong type", typeErr.Field)
+	}
+	// encoding/json reports an unknown field only in its message.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Errorf("unknown field %s (known fields: %s)", name, knownFields)
+	}
+	return fmt.Errorf("invalid JSON: %v", err)
+}
+
+// lineProblem explains an NDJSON line that is not a record. A line that opens
+// an object it never closes is most often a pretty-printed file, which NDJSON
+// cannot be: say so rather than "invalid JSON".
+func lineProblem(line []byte, err error) string {
+	if line[0] == '{' && !json.Valid(line) && line[len(line)-1] != '}' {
+		return "an NDJSON entry must be one JSON object on one line; for a pretty-printed " +
+			"file, put the entries in a JSON array ([{...}, {...}])"
+	}
+	return err.Error()
 }
 
 // ReadBatch reads up to max entries from r with their line numbers; fewer at

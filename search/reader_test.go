@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -83,5 +84,58 @@ func TestEntryReaderNamesTheBadLine(t *testing.T) {
 	}
 	if _, _, err := r.Next(); err != io.EOF {
 		t.Errorf("after the last entry: got %v, want io.EOF", err)
+	}
+}
+
+// TestReadBatchArraySizes reads JSON arrays whose length is and is not a
+// multiple of the batch size: every entry comes out once, then an empty batch.
+func TestReadBatchArraySizes(t *testing.T) {
+	t.Parallel()
+	const size = 3
+	for _, n := range []int{1, size - 1, size, size + 1, 2*size + 1} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			items := make([]string, n)
+			for i := range items {
+				items[i] = fmt.Sprintf(`{"external_id":"e%d","content":"x"}`, i)
+			}
+			r, err := NewEntryReader(strings.NewReader("[" + strings.Join(items, ",\n") + "]\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := 0
+			for {
+				batch, _, err := ReadBatch(r, size)
+				if err != nil {
+					t.Fatalf("after %d entries: %v", got, err)
+				}
+				if len(batch) == 0 {
+					break
+				}
+				got += len(batch)
+			}
+			if got != n {
+				t.Errorf("got %d entries, want %d", got, n)
+			}
+		})
+	}
+}
+
+func TestEntryReaderRefusesUnknownFieldsAndExplainsPrettyJSON(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, input, want string }{
+		{"unknown field in ndjson", `{"external_id":"a","body":"x"}`, `line 1: unknown field "body"`},
+		{"unknown field in array", `[{"external_id":"a"},{"external_id":"b","bdy":"x"}]`, `item 2: unknown field "bdy"`},
+		{"pretty-printed object", "{\n  \"external_id\": \"a\",\n  \"content\": \"x\"\n}\n", "line 1: an NDJSON entry must be one JSON object on one line"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewEntryReader(strings.NewReader(tt.input))
+			if err == nil {
+				_, _, err = ReadBatch(r, 100)
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) || !errors.Is(err, ErrMalformed) {
+				t.Errorf("got %v, want an error starting %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -29,6 +29,7 @@ type Engine struct {
 	now      func() time.Time
 	opts     Options
 	postings *postingCache // posting lists read, for the keyword leg (postcache.go)
+	hooks    Hooks
 }
 
 // New returns an Engine over pool that embeds entries and queries with embedder.
@@ -66,7 +67,7 @@ type Entry struct {
 	Tags       []string
 	Confidence float64
 	SourceURL  string
-	Metadata   map[string]any
+	Metadata   Metadata
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }

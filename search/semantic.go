@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -104,6 +105,7 @@ SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
 // embedQuery embeds text for comparison with the stored, padded vectors.
 // Errors: wrapping embed.ErrUnavailable when the embedder cannot answer.
 func (e *Engine) embedQuery(ctx context.Context, text string) (pgvector.HalfVector, error) {
+	defer e.hooks.timeLeg("embed_query", time.Now())
 	v, err := e.embedder.EmbedQuery(ctx, text)
 	if err != nil {
 		return pgvector.HalfVector{}, fmt.Errorf("embed query: %w", err)
@@ -118,6 +120,7 @@ func (e *Engine) embedQuery(ctx context.Context, text string) (pgvector.HalfVect
 // nearest first. An entry's score is the cosine similarity of its best
 // passage, mixed with the mean over its passages by Options.PassageMeanWeight.
 func (e *Engine) semanticLeg(ctx context.Context, q Query, vec pgvector.HalfVector, n int) ([]candidate, error) {
+	defer e.hooks.timeLeg("semantic", time.Now())
 	if e.opts.PassageMeanWeight <= 0 {
 		return e.bestPassageLeg(ctx, q, vec, n)
 	}

@@ -69,7 +69,14 @@ func (e *BatchError) Unwrap() error { return ErrInvalid }
 type validEntry struct {
 	NewEntry
 	confidence float64
-	metadata   map[string]any
+	metadata   Metadata
+}
+
+// Validate checks a batch exactly as Ingest does, storing nothing: a dry run.
+// Errors: a *BatchError (wrapping ErrInvalid) naming every problem.
+func Validate(batch []NewEntry) error {
+	_, err := validate(batch)
+	return err
 }
 
 // validate checks and normalises a batch: every problem of every entry is
@@ -208,18 +215,4 @@ func checkSourceURL(s string) string {
 		return "must be an absolute http or https URL"
 	}
 	return ""
-}
-
-func parseMetadata(raw json.RawMessage) (map[string]any, string) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return map[string]any{}, ""
-	}
-	if len(raw) > maxMetadataBytes {
-		return nil, fmt.Sprintf("is larger than %d bytes", maxMetadataBytes)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, "must be a JSON object"
-	}
-	return m, ""
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,31 +17,68 @@ import (
 
 // accountJSON is what the accounts subcommands print.
 type accountJSON struct {
-	ID                 string `json:"id"`
-	Name               string `json:"name"`
-	Tier               string `json:"tier"`
-	SubscriptionStatus string `json:"subscription_status"`
-	TermsAccepted      bool   `json:"terms_accepted"`
+	ID                 string    `json:"id"`
+	Name               string    `json:"name"`
+	Tier               string    `json:"tier"`
+	SubscriptionStatus string    `json:"subscription_status"`
+	TermsAccepted      bool      `json:"terms_accepted"`
+	CreatedAt          time.Time `json:"created_at"`
 }
 
 func toAccountJSON(a auth.Account) accountJSON {
 	return accountJSON{ID: a.ID.String(), Name: a.Name, Tier: string(a.Tier),
-		SubscriptionStatus: a.SubscriptionStatus, TermsAccepted: a.TermsAcceptedAt != nil}
+		SubscriptionStatus: a.SubscriptionStatus, TermsAccepted: a.TermsAcceptedAt != nil, CreatedAt: a.CreatedAt.UTC()}
 }
 
-// accountsCmd runs `kapi accounts create|update`, printing the account as JSON.
+// accountsCmd runs `kapi accounts create|update|list|show`, printing JSON.
 func accountsCmd(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
 	if len(args) == 0 {
-		return usageError{fmt.Errorf("want a subcommand: create or update")}
+		return usageError{fmt.Errorf("want a subcommand: create, update, list or show")}
 	}
 	switch args[0] {
 	case "create":
 		return accountsCreate(ctx, cfg, stdout, args[1:])
 	case "update":
 		return accountsUpdate(ctx, cfg, stdout, args[1:])
+	case "list":
+		return accountsList(ctx, cfg, stdout, args[1:])
+	case "show":
+		return accountsShow(ctx, cfg, stdout, args[1:])
 	default:
-		return usageError{fmt.Errorf("unknown subcommand %q: want create or update", args[0])}
+		return usageError{fmt.Errorf("unknown subcommand %q: want create, update, list or show", args[0])}
 	}
+}
+
+func accountsList(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
+	if err := parseFlags(newFlagSet("accounts list"), args); err != nil {
+		return err
+	}
+	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
+		accs, err := auth.NewAccounts(pool).List(ctx)
+		if err != nil {
+			return err
+		}
+		return printAll(stdout, accs, toAccountJSON)
+	})
+}
+
+func accountsShow(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
+	fs := newFlagSet("accounts show")
+	id := fs.String("id", "", "account id (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	accID, err := uuid.Parse(*id)
+	if err != nil {
+		return usageError{fmt.Errorf("--id must be an account uuid")}
+	}
+	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
+		acc, err := auth.NewAccounts(pool).Get(ctx, accID)
+		if err != nil {
+			return fmt.Errorf("account %s: %w", accID, err)
+		}
+		return printJSON(stdout, toAccountJSON(acc))
+	})
 }
 
 func accountsCreate(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
@@ -117,4 +155,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 
 func printJSON(w io.Writer, v any) error {
 	return json.NewEncoder(w).Encode(v)
+}
+
+// printAll prints items as a JSON array of their printed forms ([] for none).
+func printAll[T, J any](w io.Writer, items []T, form func(T) J) error {
+	out := make([]J, len(items))
+	for i, v := range items {
+		out[i] = form(v)
+	}
+	return printJSON(w, out)
 }

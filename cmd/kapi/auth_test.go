@@ -74,10 +74,10 @@ func TestAccountAndKeyCommandErrors(t *testing.T) {
 		{[]string{"accounts", "create"}, 2},
 		{[]string{"accounts", "create", "--name", "x", "--tier", "gold"}, 1},
 		{[]string{"accounts", "update", "--id", "nope"}, 2},
-		{[]string{"accounts", "update", "--id", "00000000-0000-0000-0000-000000000001", "--tier", "pro"}, 1},
+		{[]string{"accounts", "update", "--id", "00000000-0000-0000-0000-000000000001", "--tier", "pro"}, 3},
 		{[]string{"keys", "create", "--account", "nope"}, 2},
-		{[]string{"keys", "create", "--account", "00000000-0000-0000-0000-000000000001"}, 1},
-		{[]string{"keys", "revoke", "--id", "00000000-0000-0000-0000-000000000001"}, 1},
+		{[]string{"keys", "create", "--account", "00000000-0000-0000-0000-000000000001"}, 3},
+		{[]string{"keys", "revoke", "--id", "00000000-0000-0000-0000-000000000001"}, 3},
 		{[]string{"keys", "rotate", "--id", "x"}, 2},
 		{[]string{"keys", "frob"}, 2},
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/kapi-project/kapi/search"
 )
 
@@ -21,6 +23,8 @@ const defaultDatabaseURL = "postgres://kapi:kapi@127.0.0.1:5432/kapi?sslmode=dis
 type Config struct {
 	DatabaseURL     string        // DATABASE_URL
 	Addr            string        // KAPI_ADDR, default :8080
+	MetricsAddr     string        // KAPI_METRICS_ADDR: Prometheus /metrics listener; "" (default): none
+	TrustedProxies  []string      // KAPI_TRUSTED_PROXIES: comma-separated IPs or CIDRs of load balancers
 	LogLevel        slog.Level    // KAPI_LOG_LEVEL: debug|info|warn|error, default info
 	ShutdownTimeout time.Duration // KAPI_SHUTDOWN_TIMEOUT, default 15s
 	MaxDBConns      int32         // KAPI_DB_MAX_CONNS, default 0 (pgx: max(4, CPUs))
@@ -44,6 +48,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
 		DatabaseURL:       orDefault(getenv("DATABASE_URL"), defaultDatabaseURL),
 		Addr:              orDefault(getenv("KAPI_ADDR"), ":8080"),
+		MetricsAddr:       getenv("KAPI_METRICS_ADDR"),
 		EmbeddingProvider: orDefault(getenv("EMBEDDING_PROVIDER"), "local"),
 		GeminiAPIKey:      getenv("GEMINI_API_KEY"),
 		ModelDir:          orDefault(getenv("KAPI_MODEL_DIR"), "./models/use-lite"),
@@ -57,9 +62,14 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, err)
 		}
 	}
-	add(checkURL("DATABASE_URL", c.DatabaseURL, "postgres", "postgresql"))
-	add(checkAddr(c.Addr))
+	add(checkDatabaseURL(c.DatabaseURL))
+	add(checkAddr("KAPI_ADDR", c.Addr))
+	if c.MetricsAddr != "" {
+		add(checkAddr("KAPI_METRICS_ADDR", c.MetricsAddr))
+	}
 	var err error
+	c.TrustedProxies, err = parseProxies(getenv("KAPI_TRUSTED_PROXIES"))
+	add(err)
 	c.LogLevel, err = parseLevel(getenv("KAPI_LOG_LEVEL"))
 	add(err)
 	c.ShutdownTimeout, err = parseDuration("KAPI_SHUTDOWN_TIMEOUT", getenv("KAPI_SHUTDOWN_TIMEOUT"), 15*time.Second)
@@ -123,22 +133,54 @@ func checkURL(name, raw string, schemes ...string) error {
 	return fmt.Errorf("%s must be a %s:// URL with a host", name, strings.Join(schemes, ":// or "))
 }
 
-func checkAddr(addr string) error {
-	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
-		return fmt.Errorf("KAPI_ADDR must be host:port or :port, got %q", addr)
+// checkDatabaseURL accepts what pgx accepts (and so what kapi can connect
+// with): a postgres:// URL, a socket URL such as
+// postgres:///kapi?host=/var/run/postgresql, or a key=value DSN. pgx's own
+// message may quote the string, password included, so it is not repeated.
+func checkDatabaseURL(raw string) error {
+	if _, err := pgconn.ParseConfig(raw); err != nil {
+		return errors.New("DATABASE_URL is not a connection string pgx accepts: a postgres:// URL " +
+			"(postgres:///kapi?host=/var/run/postgresql for a socket) or a key=value DSN (host=... dbname=...)")
 	}
 	return nil
 }
 
+func checkAddr(name, addr string) error {
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		return fmt.Errorf("%s must be host:port or :port, got %q", name, addr)
+	}
+	return nil
+}
+
+// parseProxies reads KAPI_TRUSTED_PROXIES: addresses or CIDRs, comma-separated.
+func parseProxies(v string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return nil, fmt.Errorf("KAPI_TRUSTED_PROXIES must be IP addresses or CIDRs, comma-separated; %q is neither", p)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 func parseLevel(v string) (slog.Level, error) {
-	var l slog.Level
-	if v == "" {
+	// slog itself would also take offsets such as "INFO+2"; only the four
+	// documented names are accepted, in any case.
+	switch strings.ToLower(v) {
+	case "", "info":
 		return slog.LevelInfo, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
 	}
-	if err := l.UnmarshalText([]byte(v)); err != nil {
-		return l, fmt.Errorf("KAPI_LOG_LEVEL must be debug, info, warn or error, got %q", v)
-	}
-	return l, nil
+	return slog.LevelInfo, fmt.Errorf("KAPI_LOG_LEVEL must be debug, info, warn or error, got %q", v)
 }
 
 func parseDuration(name, v string, def time.Duration) (time.Duration, error) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -69,8 +70,8 @@ func demoCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stder
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "\nDemo ready: account %s, %d entries in %d feeds.\nYour demo key (shown once):\n\n  %s\n\nTry:\n  curl -s -H 'Authorization: Bearer %s' -H 'X-PostGrad-Feed: all' 'localhost:8080/api/v1/knowledge/search?q=how+to+lower+blood+pressure&mode=hybrid'\n\n",
-		res.AccountID, res.Entries, len(res.Feeds), res.Key, res.Key)
+	fmt.Fprintf(stderr, "\nDemo ready: account %s, %d entries in %d feeds.\nYour demo key (shown once):\n\n  %s\n\nTry:\n  curl -s -H 'Authorization: Bearer %s' -H 'X-PostGrad-Feed: all' '%s/api/v1/knowledge/search?q=how+to+lower+blood+pressure&mode=hybrid'\n\n",
+		res.AccountID, res.Entries, len(res.Feeds), res.Key, res.Key, dialAddr(cfg.Addr))
 	return printJSON(stdout, res)
 }
 
@@ -150,4 +151,17 @@ func (d demo) feed(ctx context.Context, account uuid.UUID, df demoFeed) (int, er
 		return 0, err
 	}
 	return len(batch), nil
+}
+
+// dialAddr is where a client on this machine reaches a server listening on
+// addr (KAPI_ADDR): an empty or wildcard host is localhost.
+func dialAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -3,70 +3,165 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/kapi-project/kapi/auth"
 	"github.com/kapi-project/kapi/feeds"
 )
 
+// feedJSON is what the feeds subcommands print.
+type feedJSON struct {
+	ID          string     `json:"id"`
+	Slug        string     `json:"slug"`
+	Name        string     `json:"name"`
+	Status      string     `json:"status"`
+	Language    string     `json:"language"`
+	Owner       *string    `json:"owner_account_id"`
+	EntryCount  int64      `json:"entry_count"`
+	LastEntryAt *time.Time `json:"last_entry_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+func toFeedJSON(f feeds.Feed) feedJSON {
+	out := feedJSON{ID: f.ID.String(), Slug: f.Slug, Name: f.Name, Status: string(f.Status),
+		Language: f.Language, EntryCount: f.EntryCount, LastEntryAt: f.LastEntryAt, CreatedAt: f.CreatedAt.UTC()}
+	if f.OwnerAccountID != uuid.Nil {
+		owner := f.OwnerAccountID.String()
+		out.Owner = &owner
+	}
+	return out
+}
+
+// feedsCmd runs `kapi feeds create|update|list|show`, printing JSON.
 func feedsCmd(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
 	if len(args) == 0 {
-		return usageError{errors.New("usage: kapi feeds create|update ...")}
+		return usageError{errors.New("want a subcommand: create, update, list or show")}
 	}
-	fs := flag.NewFlagSet("feeds "+args[0], flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	switch args[0] {
 	case "create":
-		nf := feeds.NewFeed{}
-		fs.StringVar(&nf.Slug, "slug", "", "feed slug (required)")
-		fs.StringVar(&nf.Name, "name", "", "feed name (required)")
-		fs.StringVar(&nf.Description, "description", "", "what the feed holds")
-		fs.StringVar(&nf.LicensorName, "licensor", "", "who licenses the content")
-		fs.StringVar(&nf.Language, "language", "english", "Postgres text-search configuration")
-		if err := fs.Parse(args[1:]); err != nil {
-			return usageError{err}
-		}
-		return withCatalog(ctx, cfg, func(c *feeds.Catalog) error {
-			f, err := c.Create(ctx, nf)
-			if err != nil {
-				return err
-			}
-			return printJSON(stdout, map[string]any{"id": f.ID, "slug": f.Slug, "status": f.Status})
-		})
+		return feedsCreate(ctx, cfg, stdout, args[1:])
 	case "update":
-		ref := fs.String("feed", "", "feed slug or UUID (required)")
-		status := fs.String("status", "", "published | archived | suspended")
-		if err := fs.Parse(args[1:]); err != nil {
-			return usageError{err}
-		}
-		if *ref == "" || *status == "" {
-			return usageError{errors.New("usage: kapi feeds update --feed S --status published|archived|suspended")}
-		}
-		return withCatalog(ctx, cfg, func(c *feeds.Catalog) error {
-			f, err := c.SetStatus(ctx, *ref, feeds.Status(*status))
-			if err != nil {
-				return err
-			}
-			return printJSON(stdout, map[string]any{"id": f.ID, "slug": f.Slug, "status": f.Status})
-		})
+		return feedsUpdate(ctx, cfg, stdout, args[1:])
+	case "list":
+		return feedsList(ctx, cfg, stdout, args[1:])
+	case "show":
+		return feedsShow(ctx, cfg, stdout, args[1:])
 	}
-	return usageError{fmt.Errorf("unknown feeds command %q (create, update)", args[0])}
+	return usageError{fmt.Errorf("unknown feeds command %q (create, update, list, show)", args[0])}
+}
+
+func feedsCreate(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
+	nf := feeds.NewFeed{}
+	fs := newFlagSet("feeds create")
+	fs.StringVar(&nf.Slug, "slug", "", "feed slug (required)")
+	fs.StringVar(&nf.Name, "name", "", "feed name (required)")
+	owner := fs.String("owner", "", "account id that owns the feed and may ingest into it over REST")
+	fs.StringVar(&nf.Description, "description", "", "what the feed holds")
+	fs.StringVar(&nf.LicensorName, "licensor", "", "who licenses the content")
+	fs.StringVar(&nf.Language, "language", "english", "Postgres text-search configuration")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *owner != "" {
+		id, err := uuid.Parse(*owner)
+		if err != nil {
+			return usageError{errors.New("--owner must be an account uuid")}
+		}
+		nf.OwnerAccountID = id
+	}
+	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
+		f, err := createOwnedFeed(ctx, pool, nf)
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, toFeedJSON(f))
+	})
+}
+
+// createOwnedFeed creates nf; with an owner, it checks the account first (so an
+// unknown one is "not found", not a foreign-key error) and subscribes it, as a
+// feed created over REST is.
+func createOwnedFeed(ctx context.Context, pool *pgxpool.Pool, nf feeds.NewFeed) (feeds.Feed, error) {
+	if nf.OwnerAccountID != uuid.Nil {
+		if _, err := auth.NewAccounts(pool).Get(ctx, nf.OwnerAccountID); err != nil {
+			return feeds.Feed{}, fmt.Errorf("--owner %s: %w", nf.OwnerAccountID, err)
+		}
+	}
+	c := feeds.New(pool)
+	f, err := c.Create(ctx, nf)
+	if err != nil || nf.OwnerAccountID == uuid.Nil {
+		return f, err
+	}
+	if _, _, err := c.Subscribe(ctx, nf.OwnerAccountID, f.Slug); err != nil {
+		return f, fmt.Errorf("subscribe the owner: %w", err)
+	}
+	return f, nil
+}
+
+func feedsUpdate(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
+	fs := newFlagSet("feeds update")
+	ref := fs.String("feed", "", "feed slug or UUID (required)")
+	status := fs.String("status", "", "published | archived | suspended")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *ref == "" || *status == "" {
+		return usageError{errors.New("--feed and --status are required")}
+	}
+	return withCatalog(ctx, cfg, func(c *feeds.Catalog) error {
+		f, err := c.SetStatus(ctx, *ref, feeds.Status(*status))
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, toFeedJSON(f))
+	})
+}
+
+func feedsList(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
+	if err := parseFlags(newFlagSet("feeds list"), args); err != nil {
+		return err
+	}
+	return withCatalog(ctx, cfg, func(c *feeds.Catalog) error {
+		all, err := c.All(ctx)
+		if err != nil {
+			return err
+		}
+		return printAll(stdout, all, toFeedJSON)
+	})
+}
+
+func feedsShow(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
+	fs := newFlagSet("feeds show")
+	ref := fs.String("feed", "", "feed slug or UUID (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *ref == "" {
+		return usageError{errors.New("--feed is required")}
+	}
+	return withCatalog(ctx, cfg, func(c *feeds.Catalog) error {
+		f, err := c.Lookup(ctx, *ref)
+		if err != nil {
+			return fmt.Errorf("feed %q: %w", *ref, err)
+		}
+		return printJSON(stdout, toFeedJSON(f))
+	})
 }
 
 func subscriptionsCmd(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
 	if len(args) == 0 || (args[0] != "add" && args[0] != "remove") {
 		return usageError{errors.New("usage: kapi subscriptions add|remove --account ID --feed S")}
 	}
-	fs := flag.NewFlagSet("subscriptions "+args[0], flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("subscriptions " + args[0])
 	account := fs.String("account", "", "account id (required)")
 	ref := fs.String("feed", "", "feed slug or UUID (required)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usageError{err}
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
 	}
 	accountID, err := uuid.Parse(*account)
 	if err != nil || *ref == "" {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,10 +14,13 @@ import (
 	"github.com/kapi-project/kapi/search"
 )
 
-// ingestSummary is what `kapi ingest` prints on stdout when it is done.
+// ingestSummary is what `kapi ingest` prints on stdout, whether it finished or
+// stopped at a bad batch: what was stored is always said.
 type ingestSummary struct {
-	Feed             string  `json:"feed"`
+	Feed             string  `json:"feed,omitempty"`
+	DryRun           bool    `json:"dry_run,omitempty"`
 	Files            int     `json:"files"`
+	Batches          int     `json:"batches"`
 	Entries          int     `json:"entries"`
 	Created          int     `json:"created"`
 	Updated          int     `json:"updated"`
@@ -26,51 +28,96 @@ type ingestSummary struct {
 	SkippedBlank     int     `json:"skipped_blank"` // BEIR lines without title and text
 	Seconds          float64 `json:"seconds"`
 	EntriesPerSecond float64 `json:"entries_per_second"`
+	Error            string  `json:"error,omitempty"`
+}
+
+// ingestFlags is the command line of `kapi ingest`.
+type ingestFlags struct {
+	feed   string
+	batch  int
+	dryRun bool
+	files  []string
+}
+
+func parseIngestFlags(args []string) (ingestFlags, error) {
+	var f ingestFlags
+	fs := newFlagSet("ingest")
+	fs.StringVar(&f.feed, "feed", "", "feed slug or UUID to ingest into (required)")
+	fs.IntVar(&f.batch, "batch", search.MaxBatch, "entries per batch (1-500)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "read and validate the files, store nothing")
+	if err := fs.Parse(args); err != nil {
+		return f, usageError{err}
+	}
+	f.files = fs.Args()
+	if (f.feed == "" && !f.dryRun) || len(f.files) == 0 {
+		return f, usageError{errors.New("--feed and at least one FILE are required")}
+	}
+	if f.batch < 1 || f.batch > search.MaxBatch {
+		return f, usageError{fmt.Errorf("--batch must be 1-%d", search.MaxBatch)}
+	}
+	return f, nil
 }
 
 func ingestCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer, args []string) error {
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	feedRef := fs.String("feed", "", "feed slug or UUID to ingest into (required)")
-	batchSize := fs.Int("batch", search.MaxBatch, "entries per batch (1-500)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	if *feedRef == "" || fs.NArg() == 0 {
-		return usageError{errors.New("usage: kapi ingest --feed S FILE...")}
-	}
-	if *batchSize < 1 || *batchSize > search.MaxBatch {
-		return usageError{fmt.Errorf("--batch must be 1-%d", search.MaxBatch)}
-	}
-	pool, err := openDB(ctx, cfg, logger)
+	f, err := parseIngestFlags(args)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	feed, err := feeds.New(pool).Lookup(ctx, *feedRef)
-	if err != nil {
-		return fmt.Errorf("feed %q: %w", *feedRef, err)
-	}
-	embedder, err := newEmbedder(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	in := ingester{engine: search.New(pool, embedder), feed: search.Feed{ID: feed.ID, Language: feed.Language},
-		batch: *batchSize, stderr: stderr, logger: logger}
-	sum := ingestSummary{Feed: feed.Slug, Files: fs.NArg()}
-	start := time.Now()
-	for _, path := range fs.Args() {
-		if err := in.file(ctx, path, &sum); err != nil {
+	in := ingester{batch: f.batch, stderr: stderr, logger: logger}
+	sum := ingestSummary{Feed: f.feed, DryRun: f.dryRun, Files: len(f.files)}
+	if f.feed != "" {
+		closeDB, err := in.open(ctx, cfg, f, &sum)
+		if err != nil {
 			return err
+		}
+		defer closeDB()
+	}
+	start := time.Now()
+	var runErr error
+	for _, path := range f.files {
+		if runErr = in.file(ctx, path, &sum); runErr != nil {
+			sum.Error = runErr.Error()
+			break
 		}
 	}
 	sum.Seconds = time.Since(start).Seconds()
 	if sum.Seconds > 0 {
 		sum.EntriesPerSecond = float64(sum.Entries) / sum.Seconds
 	}
-	return json.NewEncoder(stdout).Encode(sum)
+	if err := json.NewEncoder(stdout).Encode(sum); err != nil {
+		return err
+	}
+	return runErr
 }
 
+// open finds the feed and, unless this is a dry run, the embedder that
+// ingesting into it needs. A dry run with --feed only checks that it exists.
+func (in *ingester) open(ctx context.Context, cfg Config, f ingestFlags, sum *ingestSummary) (func(), error) {
+	pool, err := openDB(ctx, cfg, in.logger)
+	if err != nil {
+		return nil, err
+	}
+	feed, err := feeds.New(pool).Lookup(ctx, f.feed)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("feed %q: %w", f.feed, err)
+	}
+	sum.Feed = feed.Slug
+	in.feed = search.Feed{ID: feed.ID, Language: feed.Language}
+	if f.dryRun {
+		return pool.Close, nil
+	}
+	embedder, err := newEmbedder(ctx, cfg, in.logger)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	in.engine = search.New(pool, embedder)
+	return pool.Close, nil
+}
+
+// ingester stores batches with engine, or only validates them when engine is
+// nil (--dry-run).
 type ingester struct {
 	engine *search.Engine
 	feed   search.Feed
@@ -107,16 +154,33 @@ func (in ingester) file(ctx context.Context, path string, sum *ingestSummary) er
 			sum.SkippedBlank += r.Skipped()
 			return nil
 		}
-		results, err := in.engine.Ingest(ctx, in.feed, batch)
-		if err != nil {
+		if err := in.store(ctx, batch, sum); err != nil {
 			return batchFailure(path, lines, err)
 		}
-		tally(sum, results)
-		bar.Add(len(results))
+		bar.Add(len(batch))
 		if !onTerminal() {
 			in.logger.Info("ingest progress", "file", path, "done", sum.Entries, "total", total)
 		}
 	}
+}
+
+// store ingests one batch, or validates it in a dry run, and counts it.
+func (in ingester) store(ctx context.Context, batch []search.NewEntry, sum *ingestSummary) error {
+	if in.engine == nil {
+		if err := search.Validate(batch); err != nil {
+			return err
+		}
+		sum.Batches++
+		sum.Entries += len(batch)
+		return nil
+	}
+	results, err := in.engine.Ingest(ctx, in.feed, batch)
+	if err != nil {
+		return err
+	}
+	sum.Batches++
+	tally(sum, results)
+	return nil
 }
 
 // batchFailure names the file and line of each invalid entry.

@@ -5,49 +5,30 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/feeds"
+	"github.com/kapi-project/kapi/search"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version and commit are set at build time (Makefile) with
+// -ldflags "-X main.version=... -X main.buildCommit=...".
+var version, buildCommit = "dev", ""
 
-const usage = `kapi: a self-hostable knowledge API
-
-Usage:
-  kapi serve [--no-migrate]   run the API (migrates first unless told not to)
-  kapi migrate                apply pending migrations and exit
-  kapi reembed [--feed S]     recompute vectors after an embedding model change
-  kapi reindex [--feed S]     rebuild keyword statistics and postings (drops dead postings)
-  kapi demo                   seed a demo account, feeds and entries; print a live key
-  kapi feeds create --slug S --name N [--description D] [--licensor L] [--language english]
-  kapi feeds update --feed S --status published|archived|suspended
-  kapi subscriptions add|remove --account ID --feed S
-  kapi ingest --feed S [--batch 500] FILE...
-                              JSON array, NDJSON or BEIR corpus.jsonl[.gz]
-  kapi accounts create --name N [--tier starter|pro|scale]
-  kapi accounts update --id ID [--tier T] [--status active|past_due|canceled]
-                       [--terms-accepted true|false]
-  kapi keys create --account ID [--name N] [--env live|test]
-                   [--scopes "knowledge:read feeds:read usage:read"]
-                   [--allowed-categories a,b] [--expires-in 720h]
-  kapi keys list --account ID
-  kapi keys revoke --id ID
-  kapi keys rotate --id ID [--grace 24h]
-  kapi bench quality --data DIR [--modes keyword,semantic,hybrid] [--out bench/results]
-                     [--database-url URL] [--check FILE --tolerance 0.02]
-  kapi bench load --url URL --key KEY [--feed S] [--queries FILE] [--concurrency 1,8]
-                  [--duration 20s] [--modes ...] [--database-url URL]
-                              see bench/README.md
-
-Admin commands print JSON on stdout. A key is shown once, by create and rotate.
-
-Configuration comes from the environment; see README.md.
-`
+// The exit codes of every subcommand (README.md, Commands).
+const (
+	exitOK       = 0 // done
+	exitFailure  = 1 // it failed: bad data, the database, the model, the configuration
+	exitUsage    = 2 // a bad command line: unknown command or flag, missing or malformed argument
+	exitNotFound = 3 // a named account, key, feed or entry does not exist
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -55,60 +36,69 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
-// run executes one subcommand and returns the process exit code: 0 on success,
-// 1 on failure, 2 on a usage error.
+// run executes one subcommand and returns the process exit code (exitOK,
+// exitFailure, exitUsage or exitNotFound). Help and the version need no
+// configuration, so they work on a machine that has none yet.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, usage)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+	if code, done := answerWithoutConfig(args, stdout, stderr); done {
+		return code
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "kapi: configuration problems:\n%v\n", err)
-		return 1
+		return exitFailure
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-
-	var cmdErr error
-	switch args[0] {
-	case "serve":
-		cmdErr = serveCmd(ctx, cfg, logger, args[1:])
-	case "migrate":
-		cmdErr = migrateCmd(ctx, cfg, logger, stdout, args[1:])
-	case "feeds":
-		cmdErr = feedsCmd(ctx, cfg, stdout, args[1:])
-	case "subscriptions":
-		cmdErr = subscriptionsCmd(ctx, cfg, stdout, args[1:])
-	case "reembed":
-		cmdErr = reembedCmd(ctx, cfg, logger, stdout, stderr, args[1:])
-	case "reindex":
-		cmdErr = reindexCmd(ctx, cfg, logger, stdout, args[1:])
-	case "demo":
-		cmdErr = demoCmd(ctx, cfg, logger, stdout, stderr, args[1:])
-	case "ingest":
-		cmdErr = ingestCmd(ctx, cfg, logger, stdout, stderr, args[1:])
-	case "accounts":
-		cmdErr = accountsCmd(ctx, cfg, stdout, args[1:])
-	case "keys":
-		cmdErr = keysCmd(ctx, cfg, stdout, args[1:])
-	case "bench":
-		cmdErr = benchCmd(ctx, cfg, logger, stdout, stderr, args[1:])
-	default:
+	err, ok := dispatch(ctx, args[0], cfg, logger, stdout, stderr, args[1:])
+	if !ok {
 		fmt.Fprintf(stderr, "kapi: unknown command %q\n\n%s", args[0], usage)
-		return 2
+		return exitUsage
 	}
-	if cmdErr != nil {
-		fmt.Fprintf(stderr, "kapi %s: %v\n", args[0], cmdErr)
-		if _, ok := cmdErr.(usageError); ok {
-			return 2
+	return exitCode(args[0], err, stderr)
+}
+
+// answerWithoutConfig handles no arguments, help and version.
+func answerWithoutConfig(args []string, stdout, stderr io.Writer) (int, bool) {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(stderr, usage)
+		return exitUsage, true
+	case args[0] == "-h" || args[0] == "--help" || args[0] == "help":
+		if len(args) > 1 {
+			fmt.Fprint(stdout, commandUsage(args[1]))
+		} else {
+			fmt.Fprint(stdout, usage)
 		}
-		return 1
+		return exitOK, true
+	case wantsHelp(args[1:]):
+		fmt.Fprint(stdout, commandUsage(args[0]))
+		return exitOK, true
+	case args[0] == "version" || args[0] == "--version":
+		fmt.Fprintln(stdout, versionLine())
+		return exitOK, true
 	}
-	return 0
+	return 0, false
+}
+
+// exitCode reports a subcommand's error on stderr (a bad command line with the
+// command's usage) and says which exit code it is.
+func exitCode(name string, err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "kapi %s: %v\n", name, err)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprint(stderr, "\n"+commandUsage(name))
+		return exitUsage
+	case errors.Is(err, feeds.ErrNotFound), errors.Is(err, auth.ErrNotFound), errors.Is(err, search.ErrNotFound):
+		return exitNotFound
+	}
+	return exitFailure
 }
 
 // usageError is a bad command line: exit code 2, no stack of log lines.
 type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }

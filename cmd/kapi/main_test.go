@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -214,4 +215,34 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestDatabaseURLFormsAndLogLevels: every form pgx accepts is accepted (and
+// a socket URL and a DSN reach the database); only the four documented log
+// levels are.
+func TestDatabaseURLFormsAndLogLevels(t *testing.T) {
+	t.Parallel()
+	dbURL := pgtest.NewDatabase(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := strings.TrimPrefix(u.Path, "/")
+	for _, form := range []string{
+		"postgres:///" + db + "?host=/var/run/postgresql&user=" + u.User.Username(),
+		"host=/var/run/postgresql dbname=" + db + " user=" + u.User.Username(),
+		"host=127.0.0.1 port=5432 dbname=" + db + " user=kapi password=kapi sslmode=disable",
+	} {
+		code, out, errOut := runCapture(envOf(map[string]string{"DATABASE_URL": form}), "feeds", "list")
+		if code != exitOK || strings.TrimSpace(out) != "[]" {
+			t.Errorf("DATABASE_URL=%q: exit %d, %s %s", form, code, out, errOut)
+		}
+	}
+	for level, ok := range map[string]bool{"debug": true, "INFO": true, "Warn": true, "error": true,
+		"INFO+2": false, "warning": false, "-4": false} {
+		_, err := loadConfig(envOf(map[string]string{"KAPI_LOG_LEVEL": level}))
+		if (err == nil) != ok {
+			t.Errorf("KAPI_LOG_LEVEL=%s: got %v, want accepted=%v", level, err, ok)
+		}
+	}
 }

@@ -59,7 +59,7 @@ func reembedTargets(ctx context.Context, catalog *feeds.Catalog, ref string) ([]
 	}
 	f, err := catalog.Lookup(ctx, ref)
 	if errors.Is(err, feeds.ErrNotFound) {
-		return nil, usageError{fmt.Errorf("no feed %q", ref)}
+		return nil, fmt.Errorf("no feed %q: %w", ref, err)
 	}
 	return []feeds.Feed{f}, err
 }

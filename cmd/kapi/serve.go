@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kapi-project/kapi/auth"
@@ -65,15 +66,19 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 		// The Upstash REST API cannot carry the limiter's Lua script.
 		logger.Warn("rate limits are per instance: set REDIS_URL (for Upstash, its rediss:// URL) to share them")
 	}
+	m := newMetrics()
+	m.watchPool(pool)
 	embedder, err := newEmbedder(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	queries, err := withQueryCache(embedder, cfg, rdb, logger)
+	queries, err := withQueryCache(timedEmbedder{inner: embedder, m: m}, cfg, rdb, logger)
 	if err != nil {
 		return err
 	}
-	catalog, engine := feeds.New(pool), search.New(pool, queries).WithOptions(cfg.searchOptions())
+	m.watchCache(queries)
+	catalog := feeds.New(pool)
+	engine := search.New(pool, queries).WithOptions(cfg.searchOptions()).WithHooks(m.searchHooks())
 	warnStaleVectors(ctx, catalog, engine, logger)
 	// One request layer behind both surfaces: REST and MCP calls of an account
 	// count against the same per-minute limit and monthly quota. REST's router
@@ -81,7 +86,15 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	svc := api.New(api.Deps{Keys: keys, Accounts: auth.NewAccounts(pool), Limiter: auth.NewLimiter(limits),
 		Quota: auth.NewQuota(pool, auth.QuotaOptions{}), Catalog: catalog, Engine: engine})
 	agents := mcpserver.New(mcpserver.Deps{API: svc, Logger: logger, Version: version})
-	server := rest.New(rest.Deps{API: svc, MCP: agents, DB: pool, Logger: logger, Version: version})
+	server := rest.New(rest.Deps{API: svc, MCP: agents, DB: pool, Logger: logger, Version: version,
+		Observer: m, TrustedProxies: cfg.TrustedProxies})
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(ctx, cfg.MetricsAddr, m, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	return serveHTTP(ctx, cfg, logger, server.Handler())
 }
 
@@ -143,4 +156,21 @@ func serveHTTP(ctx context.Context, cfg Config, logger *slog.Logger, h http.Hand
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves GET /metrics on addr, a listener of its own so that it
+// can stay on loopback or a private network while the API faces the world.
+// stop closes it.
+func serveMetrics(ctx context.Context, addr string, m *metrics, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (KAPI_METRICS_ADDR): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout, WriteTimeout: writeTimeout,
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	go srv.Serve(ln)
+	logger.Info("metrics listening", "addr", ln.Addr().String())
+	return func() { srv.Close() }, nil
 }

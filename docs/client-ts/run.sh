@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run kapi's generated TypeScript client and the PostGrad reference page's
-# fetch/axios examples against a running kapi (Node 20 + npm; not part of
-# `make test`).
+# fetch/axios examples against a running kapi (Node 18.17 or later + npm, so
+# Debian 12's own nodejs 18.19 does; not part of `make test`).
 #
 #   docs/client-ts/run.sh BASE_URL KEY
 #   e.g. docs/client-ts/run.sh http://127.0.0.1:8080 "$(./bin/kapi demo | jq -r .key)"
@@ -16,6 +16,14 @@ if [ $# -ne 2 ]; then
   exit 2
 fi
 export KAPI_BASE_URL=${1%/} KAPI_KEY=$2
+
+# The oldest Node every pinned package declares it supports (package-lock.json:
+# @redocly/openapi-core wants 18.17).
+command -v node >/dev/null || { echo "$0: node not found: apt-get install nodejs npm" >&2; exit 1; }
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>18||(a===18&&b>=17)?0:1)'; then
+  echo "$0: Node $(node --version) is too old; this needs 18.17 or later (Debian 12's nodejs is 18.19)" >&2
+  exit 1
+fi
 
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 echo "== generate the client types from docs/openapi.yaml (openapi-typescript)"

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,6 +18,19 @@ import (
 
 // fetchHint is appended to every error about missing or damaged model files.
 const fetchHint = `run "make model" (or .ci/fetch-model)`
+
+// permissionHint replaces fetchHint when the files are there but this user
+// may not read them: fetching them again would not help.
+const permissionHint = `the files exist but this user may not read them: make the folder ` +
+	`and its files world-readable (chmod 0755 DIR; chmod 0644 DIR/*) or run as their owner`
+
+// hintFor is what to do about err reading a model file.
+func hintFor(err error) string {
+	if errors.Is(err, fs.ErrPermission) {
+		return permissionHint
+	}
+	return fetchHint
+}
 
 // ErrModelFiles reports that the model directory is missing a file or holds a
 // file that does not match its checksum or expected shape. Load wraps it.
@@ -71,14 +85,14 @@ func readVerified(dir string) (map[string][]byte, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("%w: model directory: %w; %s", ErrModelFiles, err, fetchHint)
+		return nil, fmt.Errorf("%w: model directory: %w; %s", ErrModelFiles, err, hintFor(err))
 	}
 	files := make(map[string][]byte, len(sums))
 	for _, c := range sums {
 		path := filepath.Join(dir, c.name)
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w; %s", ErrModelFiles, err, fetchHint)
+			return nil, fmt.Errorf("%w: %w; %s", ErrModelFiles, err, hintFor(err))
 		}
 		if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != c.sum {
 			return nil, fmt.Errorf("%w: %s: checksum mismatch; %s", ErrModelFiles, path, fetchHint)

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -258,4 +260,17 @@ func TestModelMemory(t *testing.T) {
 		t.Errorf("model heap got %.1f MiB, want <= 48", mib)
 	}
 	runtime.KeepAlive(m)
+}
+
+// TestUnreadableFilesSayPermission: a file the service user may not read
+// (root ran the install, a service user runs kapi) is not "run make model".
+// Tests run as root, who reads anything, so the error is built here.
+func TestUnreadableFilesSayPermission(t *testing.T) {
+	denied := &fs.PathError{Op: "open", Path: "models/use-lite/vocab.json", Err: syscall.EACCES}
+	if got := hintFor(fmt.Errorf("read: %w", denied)); !strings.Contains(got, "may not read") {
+		t.Errorf("permission denied: got hint %q", got)
+	}
+	if got := hintFor(fs.ErrNotExist); got != fetchHint {
+		t.Errorf("missing file: got hint %q, want %q", got, fetchHint)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"time"
 
 	"github.com/kapi-project/kapi/auth"
@@ -146,6 +147,10 @@ func unreadable(err error, code Code, d describing) *Error {
 	var re *search.ReadError
 	if !errors.As(err, &re) {
 		return plain(err, code, d)
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return TooLarge(tooLarge.Limit)
 	}
 	e := Invalid("body", "", map[string]any{"line": re.Line})
 	e.Message = re.Error()

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -37,6 +38,8 @@ func TestDescribe(t *testing.T) {
 		{"ingest batch", &search.BatchError{Problems: []search.Problem{{Index: 2, Field: "title", Message: "is long"}}},
 			400, "VALIDATION_ERROR", "map[field:title problems:[map[field:title index:2 message:is long]]]"},
 		{"unreadable batch", &search.ReadError{Line: 3, Message: "invalid JSON"}, 400, "VALIDATION_ERROR", "map[field:body line:3]"},
+		{"batch too large", &search.ReadError{Line: 9, Message: "too large", Err: &http.MaxBytesError{Limit: 16}},
+			413, "PAYLOAD_TOO_LARGE", "map[field:body max_bytes:16]"},
 		{"entry not found", w(search.ErrNotFound), 404, "NOT_FOUND", ""},
 		{"bad selection", &feeds.SelectionError{Err: feeds.ErrInvalidSelection, Message: "name one"}, 400, "INVALID_FEED",
 			"map[field:feed list_feeds:GET /api/v1/feeds]"},

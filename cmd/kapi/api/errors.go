@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 )
 
@@ -57,6 +58,14 @@ func Unavailable(message string, details map[string]any, err error) *Error {
 // surface's name of the field.
 func Invalid(field, problem string, details map[string]any) *Error {
 	return &Error{Code: CodeValidation, Message: field + " " + problem, Details: details, field: field, problem: problem}
+}
+
+// TooLarge is a request body over its size limit of max bytes: 413
+// PAYLOAD_TOO_LARGE on the field "body", details.max_bytes the limit.
+func TooLarge(max int64) *Error {
+	e := Invalid("body", fmt.Sprintf("must be at most %d bytes", max), map[string]any{"max_bytes": max})
+	e.Code = CodePayloadTooLarge
+	return e
 }
 
 // Surface is what a surface says its own way when it describes an error: the

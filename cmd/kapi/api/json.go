@@ -34,8 +34,7 @@ func decodeError(err error) *Error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &tooLarge):
-		return Invalid("body", fmt.Sprintf("must be at most %d bytes", tooLarge.Limit),
-			map[string]any{"max_bytes": tooLarge.Limit})
+		return TooLarge(tooLarge.Limit)
 	case errors.Is(err, io.EOF):
 		return Invalid("body", "must not be empty; send JSON", nil)
 	case errors.As(err, &syntax):

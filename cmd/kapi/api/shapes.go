@@ -28,10 +28,14 @@ type Entry struct {
 	SourceURL  *string    `json:"source_url"`
 	CreatedAt  *time.Time `json:"created_at,omitempty"`
 	UpdatedAt  *time.Time `json:"updated_at,omitempty"`
+	Metadata   *Metadata  `json:"metadata,omitempty"`
 	RawScore   *float64   `json:"raw_score,omitempty"`
 	Scores     *Scores    `json:"scores,omitempty"`
 	Highlight  *Highlight `json:"highlight,omitempty"`
 }
+
+// Metadata is an entry's metadata object as it was ingested (numbers exact).
+type Metadata = search.Metadata
 
 // Highlight is the passage of a search hit that best matches the query: HTML
 // text (escaped, matched terms in <mark>) and its code-point offsets into
@@ -84,8 +88,17 @@ func newEntry(e search.Entry, names feedNames, full bool) Entry {
 	if full {
 		created, updated := e.CreatedAt.UTC(), e.UpdatedAt.UTC()
 		d.CreatedAt, d.UpdatedAt = &created, &updated
+		d.Metadata = metadataOf(e.Metadata)
 	}
 	return d
+}
+
+// metadataOf is an entry's metadata, {} when it has none.
+func metadataOf(m search.Metadata) *Metadata {
+	if m == nil {
+		m = search.Metadata{}
+	}
+	return &m
 }
 
 // newHit renders a search hit; full adds raw_score, the per-leg scores and

@@ -86,6 +86,7 @@ func metaOf(c *gin.Context) meta {
 func respond(c *gin.Context, status int, r reply) {
 	m := metaOf(c)
 	m.Degraded = r.degraded
+	noteServed(c, r.context)
 	c.JSON(status, successBody{Data: r.data, Pagination: r.page, Meta: m, Context: r.context})
 }
 
@@ -95,6 +96,7 @@ func respond(c *gin.Context, status int, r reply) {
 func (s *Server) fail(c *gin.Context, err error) {
 	e := s.api.Describe(err, surface)
 	s.settle(c, false)
+	noteRefusal(c, e)
 	ctx := c.Request.Context()
 	status := e.Code.Status()
 	if status >= http.StatusInternalServerError && e.Cause() != nil {

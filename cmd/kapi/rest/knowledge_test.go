@@ -182,7 +182,10 @@ func TestVerbosityAndQuotaCounting(t *testing.T) {
 	if !strings.Contains(string(full.Data), `"created_at"`) || strings.Contains(string(compact.Data), `"created_at"`) {
 		t.Errorf("full should carry created_at and compact not:\nfull %s\ncompact %s", full.Data, compact.Data)
 	}
-	for _, field := range []string{"embedding", "metadata", "search_vector"} {
+	if !strings.Contains(string(full.Data), `"metadata":{}`) || strings.Contains(string(compact.Data), `"metadata"`) {
+		t.Errorf("full should carry metadata ({} when none) and compact not:\nfull %s\ncompact %s", full.Data, compact.Data)
+	}
+	for _, field := range []string{"embedding", "search_vector"} {
 		if strings.Contains(string(full.Data), `"`+field+`"`) {
 			t.Errorf("entry JSON carries %s: %s", field, full.Data)
 		}
@@ -267,5 +270,46 @@ func TestFeedsSubscriptionsAndStats(t *testing.T) {
 	if rec.Code != 200 || rec.Header().Get("Cache-Control") != "public, max-age=300" ||
 		!strings.Contains(string(env.Data), `"total_feeds":16`) || !strings.Contains(string(env.Data), `"total_categories":2`) {
 		t.Errorf("stats: %d %s %s", rec.Code, rec.Header(), rec.Body)
+	}
+}
+
+// TestIngestMetadataFieldsAndSize: metadata comes back in full verbosity with
+// its big integers exact, an unknown field is refused by name, and a body over
+// the batch limit is 413.
+func TestIngestMetadataFieldsAndSize(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	key := with(w.Full, "Content-Type", "application/json")
+	rec, env := w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", key,
+		`[{"external_id":"m1","title":"Meta","content":"Metadata round trip.","metadata":{"big":9007199254740993,"n":{"a":[1,2.5]}}}]`)
+	if rec.Code != 200 {
+		t.Fatalf("ingest with metadata: %d %s", rec.Code, rec.Body)
+	}
+	var ing struct{ Entries []struct{ ID string } }
+	if err := json.Unmarshal(env.Data, &ing); err != nil || len(ing.Entries) != 1 {
+		t.Fatalf("ingest data: %v %s", err, env.Data)
+	}
+	wantMeta := `"metadata":{"big":9007199254740993,"n":{"a":[1,2.5]}}`
+	for _, path := range []string{
+		"/api/v1/knowledge/" + ing.Entries[0].ID + "?limit=1",
+		"/api/v1/knowledge/search?q=metadata+round+trip&limit=1",
+	} {
+		rec, _ = w.do(t, http.MethodGet, path, with(w.Full, headerFeed, "beta"), "")
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), wantMeta) {
+			t.Errorf("GET %s: got %d %s, want %s", path, rec.Code, rec.Body, wantMeta)
+		}
+		rec, _ = w.do(t, http.MethodGet, path+"&verbosity=compact", with(w.Full, headerFeed, "beta"), "")
+		if rec.Code != 200 || strings.Contains(rec.Body.String(), `"metadata"`) {
+			t.Errorf("GET %s compact: got %d, want 200 without metadata: %s", path, rec.Code, rec.Body)
+		}
+	}
+	rec, env = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", key, `[{"external_id":"u1","body":"misspelt"}]`)
+	if rec.Code != 400 || env.Error == nil || !strings.Contains(env.Error.Message, `unknown field "body"`) {
+		t.Errorf("unknown field: got %d %s, want 400 naming \"body\"", rec.Code, rec.Body)
+	}
+	big := `[{"external_id":"b","content":"` + strings.Repeat("x", maxBatchBytes) + `"}]`
+	rec, env = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", key, big)
+	if rec.Code != 413 || env.Error == nil || env.Error.Code != "PAYLOAD_TOO_LARGE" {
+		t.Errorf("oversized batch: got %d %+v, want 413 PAYLOAD_TOO_LARGE", rec.Code, env.Error)
 	}
 }

@@ -35,31 +35,45 @@ func requestID() gin.HandlerFunc {
 	}
 }
 
-// accessLog writes one line per request. It logs the path, never the query string
-// or headers, so keys and queries stay out of the log.
-func accessLog(logger *slog.Logger) gin.HandlerFunc {
+// accessLog writes one line per request and tells the observer. It logs the
+// path, never the query string or headers, so secrets and queries stay out of
+// the log: the caller is named by account id and the key's public prefix.
+func accessLog(logger *slog.Logger, obs Observer) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		route := c.FullPath()
-		if route == "" {
-			route = "(unmatched)"
-		}
+		rec := recordOf(c, time.Since(start))
 		level := slog.LevelInfo
-		if c.Writer.Status() >= http.StatusInternalServerError {
+		if rec.Status >= http.StatusInternalServerError {
 			level = slog.LevelError
 		}
-		logger.Log(c.Request.Context(), level, "http request",
-			"request_id", api.RequestIDFrom(c.Request.Context()),
-			"method", c.Request.Method,
-			"route", route,
-			"path", c.Request.URL.Path,
-			"status", c.Writer.Status(),
-			"bytes", c.Writer.Size(),
-			"duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"client_ip", c.ClientIP(),
-		)
+		attrs := []any{"request_id", api.RequestIDFrom(c.Request.Context()), "method", rec.Method,
+			"route", rec.Route, "path", c.Request.URL.Path, "status", rec.Status, "bytes", c.Writer.Size(),
+			"duration_ms", float64(rec.Duration.Microseconds()) / 1000, "client_ip", c.ClientIP()}
+		logger.Log(c.Request.Context(), level, "http request", append(attrs, callerAttrs(c, rec)...)...)
+		if obs != nil {
+			obs.ObserveRequest(rec)
+		}
 	}
+}
+
+// callerAttrs are the log attributes of who asked and what was served: only
+// those the request got as far as having.
+func callerAttrs(c *gin.Context, rec RequestRecord) []any {
+	var attrs []any
+	if p, ok := api.PrincipalFrom(c.Request.Context()); ok {
+		attrs = append(attrs, "account_id", p.AccountID.String(), "key_prefix", p.KeyPrefix)
+	}
+	if ids, ok := c.Get(logFeedsKey); ok {
+		attrs = append(attrs, "feed_ids", ids)
+	}
+	if rec.Mode != "" {
+		attrs = append(attrs, "mode", rec.Mode)
+	}
+	if rec.Limit != "" {
+		attrs = append(attrs, "limit", rec.Limit)
+	}
+	return attrs
 }
 
 // recovery turns a panic in a handler into a 500 INTERNAL_ERROR envelope and a log
@@ -96,7 +110,7 @@ func (s *Server) bodyLimit(def int64, byRoute map[string]int64) gin.HandlerFunc 
 			limit = n
 		}
 		if c.Request.ContentLength > limit {
-			s.fail(c, api.Invalid("body", fmt.Sprintf("must be at most %d bytes", limit), map[string]any{"max_bytes": limit}))
+			s.fail(c, api.TooLarge(limit))
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)

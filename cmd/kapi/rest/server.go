@@ -38,6 +38,12 @@ type Deps struct {
 	Version string
 	// Now is the clock of the stats cache; default time.Now.
 	Now func() time.Time
+	// Observer is told about every request (metrics); nil: nobody.
+	Observer Observer
+	// TrustedProxies are the addresses or CIDRs of load balancers whose
+	// X-Forwarded-For / X-Real-IP name the client; none: the peer is the client.
+	// Each must parse (net.ParseIP or net.ParseCIDR); the caller checks.
+	TrustedProxies []string
 }
 
 // Server is the HTTP surface. Build it with New; serve Handler().
@@ -49,6 +55,8 @@ type Server struct {
 	version    string
 	now        func() time.Time
 	router     *gin.Engine
+	observer   Observer
+	proxies    []string
 	statsCache statsCache
 	openapiDoc []byte // GET /api/v1/openapi.json, converted once
 }
@@ -56,7 +64,8 @@ type Server struct {
 // New builds the router with every route and middleware.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{api: deps.API, mcp: deps.MCP, db: deps.DB, logger: deps.Logger, version: deps.Version, now: deps.Now}
+	s := &Server{api: deps.API, mcp: deps.MCP, db: deps.DB, logger: deps.Logger, version: deps.Version, now: deps.Now,
+		observer: deps.Observer, proxies: deps.TrustedProxies}
 	if s.api == nil {
 		s.api = api.New(api.Deps{})
 	}
@@ -92,8 +101,11 @@ func (s *Server) buildRouter() *gin.Engine {
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.ContextWithFallback = true
-	_ = r.SetTrustedProxies(nil) // client IP is the peer address unless configured
-	r.Use(requestID(), accessLog(s.logger), s.recovery(), deadline())
+	if err := r.SetTrustedProxies(s.proxies); err != nil { // none: the peer address is the client's
+		s.logger.Error("ignoring KAPI_TRUSTED_PROXIES", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
+	r.Use(requestID(), accessLog(s.logger, s.observer), s.recovery(), deadline())
 	r.NoRoute(s.handle(notFound))
 	r.NoMethod(s.handle(func(c *gin.Context) error {
 		return api.NewError(api.CodeMethodNotAllowed, "", map[string]any{"method": c.Request.Method})

@@ -236,7 +236,7 @@ func TestErrorTable(t *testing.T) {
 		{"VALIDATION_ERROR", 400}, {"INVALID_FEED", 400}, {"UNAUTHORIZED", 401},
 		{"INSUFFICIENT_SCOPE", 403}, {"SUBSCRIPTION_INACTIVE", 403}, {"FEED_NOT_SUBSCRIBED", 403},
 		{"CATEGORY_RESTRICTED", 403}, {"TIER_INSUFFICIENT", 403}, {"NOT_FOUND", 404}, {"FEED_UNAVAILABLE", 404},
-		{"METHOD_NOT_ALLOWED", 405}, {"LEGAL_REVIEW_REQUIRED", 412}, {"STRIPE_CONNECT_REQUIRED", 412},
+		{"METHOD_NOT_ALLOWED", 405}, {"PAYLOAD_TOO_LARGE", 413}, {"LEGAL_REVIEW_REQUIRED", 412}, {"STRIPE_CONNECT_REQUIRED", 412},
 		{"RATE_LIMIT_EXCEEDED", 429}, {"INTERNAL_ERROR", 500}, {"SERVICE_UNAVAILABLE", 503},
 	}
 	if n := len(api.Codes()); n != len(tests) {
@@ -313,7 +313,7 @@ func TestBodyLimitsAndJSON(t *testing.T) {
 		{"malformed", `{"name":`, http.StatusBadRequest, "body"},
 		{"wrong type", `{"count":"two"}`, http.StatusBadRequest, "count"},
 		{"trailing data", `{"name":"a"} {"name":"b"}`, http.StatusBadRequest, "body"},
-		{"over 1 MiB", big, http.StatusBadRequest, "body"},
+		{"over 1 MiB", big, http.StatusRequestEntityTooLarge, "body"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,8 +321,12 @@ func TestBodyLimitsAndJSON(t *testing.T) {
 			if rec.Code != tt.wantStatus {
 				t.Fatalf("status: got %d, want %d: %s", rec.Code, tt.wantStatus, rec.Body)
 			}
-			if tt.wantField != "" && (env.Error == nil || env.Error.Code != "VALIDATION_ERROR" || env.Error.Details["field"] != tt.wantField) {
-				t.Errorf("error: got %+v, want VALIDATION_ERROR on %s", env.Error, tt.wantField)
+			wantCode := "VALIDATION_ERROR"
+			if tt.wantStatus == http.StatusRequestEntityTooLarge {
+				wantCode = "PAYLOAD_TOO_LARGE"
+			}
+			if tt.wantField != "" && (env.Error == nil || env.Error.Code != wantCode || env.Error.Details["field"] != tt.wantField) {
+				t.Errorf("error: got %+v, want %s on %s", env.Error, wantCode, tt.wantField)
 			}
 		})
 	}

@@ -1,5 +1,5 @@
 // The "JavaScript (axios)" example of the PostGrad reference page
-// (shared/reference/003_…, "Using Your API Key"), run against kapi.
+// (PostGrad's public API reference, "Using Your API Key"), run against kapi.
 // CHANGED: the base URL ('https://postgrad.io/api/v1' -> KAPI_BASE_URL + '/api/v1')
 // and the key ('pg_live_xxxxxxxxxxxxx' -> KAPI_KEY). Nothing else, except:
 // ADDED: the feed id may be overridden by KAPI_FEED (default: the page's own
