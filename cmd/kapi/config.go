@@ -24,6 +24,12 @@ type Config struct {
 	LogLevel        slog.Level    // KAPI_LOG_LEVEL: debug|info|warn|error, default info
 	ShutdownTimeout time.Duration // KAPI_SHUTDOWN_TIMEOUT, default 15s
 	MaxDBConns      int32         // KAPI_DB_MAX_CONNS, default 0 (pgx: max(4, CPUs))
+	// DBStatementTimeout is KAPI_DB_STATEMENT_TIMEOUT, default 10s: the
+	// server cancels a statement of kapi serve that runs longer (503).
+	DBStatementTimeout time.Duration
+	// DBWait is KAPI_DB_WAIT, default 60s: how long kapi serve waits for the
+	// database at start-up before it gives up.
+	DBWait time.Duration
 	// KeywordCacheMB is KAPI_KEYWORD_CACHE_MB: the memory the keyword leg may
 	// keep posting lists in (search.Options.PostingCacheBytes); -1: search's
 	// default, 0: none.
@@ -63,6 +69,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.LogLevel, err = parseLevel(getenv("KAPI_LOG_LEVEL"))
 	add(err)
 	c.ShutdownTimeout, err = parseDuration("KAPI_SHUTDOWN_TIMEOUT", getenv("KAPI_SHUTDOWN_TIMEOUT"), 15*time.Second)
+	add(err)
+	c.DBStatementTimeout, err = parseDuration("KAPI_DB_STATEMENT_TIMEOUT", getenv("KAPI_DB_STATEMENT_TIMEOUT"), 10*time.Second)
+	add(err)
+	c.DBWait, err = parseDuration("KAPI_DB_WAIT", getenv("KAPI_DB_WAIT"), 60*time.Second)
 	add(err)
 	c.MaxDBConns, err = parseConns(getenv("KAPI_DB_MAX_CONNS"))
 	add(err)

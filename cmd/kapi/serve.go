@@ -39,14 +39,14 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
-	if !*noMigrate {
-		if err := applyMigrations(ctx, cfg, logger); err != nil {
-			return err
-		}
-	}
-	pool, err := migrations.Open(ctx, cfg.DatabaseURL, migrations.PoolOptions{MaxConns: cfg.MaxDBConns})
+	probe, err := migrations.NewProbe(cfg.DatabaseURL)
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return err
+	}
+	defer probe.Close()
+	pool, err := openServeDB(ctx, cfg, logger, probe, !*noMigrate)
+	if err != nil {
+		return err
 	}
 	defer pool.Close()
 
@@ -80,6 +80,7 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	// serves the MCP handler at /api/mcp.
 	svc := api.New(api.Deps{Keys: keys, Accounts: auth.NewAccounts(pool), Limiter: auth.NewLimiter(limits),
 		Quota: auth.NewQuota(pool, auth.QuotaOptions{}), Catalog: catalog, Engine: engine})
+	go svc.WatchDatabase(ctx, probe, api.WatchOptions{Logger: logger})
 	agents := mcpserver.New(mcpserver.Deps{API: svc, Logger: logger, Version: version})
 	server := rest.New(rest.Deps{API: svc, MCP: agents, DB: pool, Logger: logger, Version: version})
 	return serveHTTP(ctx, cfg, logger, server.Handler())

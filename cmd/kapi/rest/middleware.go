@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -104,10 +103,18 @@ func (s *Server) bodyLimit(def int64, byRoute map[string]int64) gin.HandlerFunc 
 	}
 }
 
-// deadline gives every request a context that ends after api.RequestTimeout.
-func deadline() gin.HandlerFunc {
+// deadline gives every request the request layer's bounded context: it ends
+// after api.RequestTimeout, or as soon as the database is seen down. /api/mcp
+// is left alone: the SDK writes no response at all once the HTTP request's
+// context has ended, so the MCP handler bounds each tool call instead (and
+// authenticate bounds the key check).
+func (s *Server) deadline() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), api.RequestTimeout)
+		if c.FullPath() == mcpPath {
+			c.Next()
+			return
+		}
+		ctx, cancel := s.api.Bound(c.Request.Context())
 		defer cancel()
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()

@@ -93,7 +93,7 @@ func (s *Server) buildRouter() *gin.Engine {
 	r.RedirectFixedPath = false
 	r.ContextWithFallback = true
 	_ = r.SetTrustedProxies(nil) // client IP is the peer address unless configured
-	r.Use(requestID(), accessLog(s.logger), s.recovery(), deadline())
+	r.Use(requestID(), accessLog(s.logger), s.recovery(), s.deadline())
 	r.NoRoute(s.handle(notFound))
 	r.NoMethod(s.handle(func(c *gin.Context) error {
 		return api.NewError(api.CodeMethodNotAllowed, "", map[string]any{"method": c.Request.Method})
