@@ -120,3 +120,26 @@ func (s *Server) deadline() gin.HandlerFunc {
 		c.Next()
 	}
 }
+
+// checkTextInput refuses a request whose query parameters, path parameters
+// or feed header hold invalid UTF-8 or a NUL character: 400
+// VALIDATION_ERROR naming the parameter, before anything reaches the
+// database.
+func checkTextInput(c *gin.Context) error {
+	for name, values := range c.Request.URL.Query() {
+		if err := api.CheckText("query string", name); err != nil {
+			return err
+		}
+		for _, v := range values {
+			if err := api.CheckText(name, v); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range c.Params {
+		if err := api.CheckText(p.Key, p.Value); err != nil {
+			return err
+		}
+	}
+	return api.CheckText(headerFeed, c.GetHeader(headerFeed))
+}

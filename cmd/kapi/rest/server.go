@@ -77,10 +77,16 @@ func (s *Server) Handler() http.Handler { return s.router }
 // handlerFunc is a handler that returns its error to the one converter.
 type handlerFunc func(c *gin.Context) error
 
-// handle adapts a handlerFunc to gin, rendering a returned error.
+// handle adapts a handlerFunc to gin, rendering a returned error. The
+// request's text input is checked first (checkTextInput), after admission so
+// that the refusal carries the rate-limit headers.
 func (s *Server) handle(h handlerFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := h(c); err != nil {
+		err := checkTextInput(c)
+		if err == nil {
+			err = h(c)
+		}
+		if err != nil {
 			s.fail(c, err)
 		}
 	}
