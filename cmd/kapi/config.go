@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kapi-project/kapi/embed"
 	"github.com/kapi-project/kapi/search"
 )
 
@@ -37,7 +38,11 @@ type Config struct {
 
 	EmbeddingProvider string // EMBEDDING_PROVIDER: local (default) | gemini
 	GeminiAPIKey      string // GEMINI_API_KEY, required with gemini
-	ModelDir          string // KAPI_MODEL_DIR, default ./models/use-lite
+	GeminiBaseURL     string // GEMINI_BASE_URL: a proxy or a test server; "" for Google's
+	// EmbedBudget is KAPI_EMBED_TIMEOUT, default 2s: the time a query
+	// embedding may take, retries included.
+	EmbedBudget time.Duration
+	ModelDir    string // KAPI_MODEL_DIR, default ./models/use-lite
 
 	RedisURL         string // REDIS_URL: redis:// or rediss:// (Upstash)
 	UpstashRESTURL   string // UPSTASH_REDIS_REST_URL
@@ -52,6 +57,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Addr:              orDefault(getenv("KAPI_ADDR"), ":8080"),
 		EmbeddingProvider: orDefault(getenv("EMBEDDING_PROVIDER"), "local"),
 		GeminiAPIKey:      getenv("GEMINI_API_KEY"),
+		GeminiBaseURL:     getenv("GEMINI_BASE_URL"),
 		ModelDir:          orDefault(getenv("KAPI_MODEL_DIR"), "./models/use-lite"),
 		RedisURL:          getenv("REDIS_URL"),
 		UpstashRESTURL:    getenv("UPSTASH_REDIS_REST_URL"),
@@ -76,6 +82,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	add(err)
 	c.MaxDBConns, err = parseConns(getenv("KAPI_DB_MAX_CONNS"))
 	add(err)
+	c.EmbedBudget, err = parseDuration("KAPI_EMBED_TIMEOUT", getenv("KAPI_EMBED_TIMEOUT"), embed.DefaultQueryBudget)
+	add(err)
 	c.KeywordCacheMB, err = parseCacheMB(getenv("KAPI_KEYWORD_CACHE_MB"))
 	add(err)
 	add(c.checkEmbedding())
@@ -90,6 +98,9 @@ func (c Config) checkEmbedding() error {
 	case "gemini":
 		if c.GeminiAPIKey == "" {
 			return errors.New("GEMINI_API_KEY is required when EMBEDDING_PROVIDER=gemini")
+		}
+		if c.GeminiBaseURL != "" {
+			return checkURL("GEMINI_BASE_URL", c.GeminiBaseURL, "https", "http")
 		}
 		return nil
 	default:

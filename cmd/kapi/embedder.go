@@ -17,7 +17,7 @@ import (
 func newEmbedder(ctx context.Context, cfg Config, logger *slog.Logger) (embed.Embedder, error) {
 	switch cfg.EmbeddingProvider {
 	case "gemini":
-		e, err := gemini.New(ctx, gemini.Config{APIKey: cfg.GeminiAPIKey})
+		e, err := gemini.New(ctx, gemini.Config{APIKey: cfg.GeminiAPIKey, BaseURL: cfg.GeminiBaseURL})
 		if err != nil {
 			return nil, fmt.Errorf("gemini embedder: %w", err)
 		}

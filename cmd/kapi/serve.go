@@ -17,6 +17,7 @@ import (
 	"github.com/kapi-project/kapi/cmd/kapi/api"
 	"github.com/kapi-project/kapi/cmd/kapi/mcpserver"
 	"github.com/kapi-project/kapi/cmd/kapi/rest"
+	"github.com/kapi-project/kapi/embed"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/migrations"
 	"github.com/kapi-project/kapi/search"
@@ -69,7 +70,8 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	if err != nil {
 		return err
 	}
-	queries, err := withQueryCache(embedder, cfg, rdb, logger)
+	guarded := embed.NewGuarded(embedder, embed.GuardOptions{QueryBudget: cfg.EmbedBudget, Logger: logger})
+	queries, err := withQueryCache(guarded, cfg, rdb, logger)
 	if err != nil {
 		return err
 	}
