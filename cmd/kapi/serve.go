@@ -57,6 +57,7 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	var rdb *redis.Client
 	switch {
 	case cfg.RedisURL != "":
+		redis.SetLogger(redisLog{logger})
 		if rdb, err = newRedisClient(cfg.RedisURL); err != nil {
 			return err
 		}
@@ -106,7 +107,19 @@ func newRedisClient(rawURL string) (*redis.Client, error) {
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = redisDialTimeout, redisIOTimeout, redisIOTimeout
 	opts.PoolTimeout = redisPoolTimeout
 	opts.MaxRetries = 1
+	// A caller's deadline bounds a call too: the query-embedding cache gives
+	// each call 50 ms, not the 300 ms of the I/O timeouts.
+	opts.ContextTimeoutEnabled = true
 	return redis.NewClient(opts), nil
+}
+
+// redisLog routes go-redis's own log lines (pool dial failures, ...) to
+// slog as JSON warnings instead of its plain lines on stderr. go-redis keeps
+// its logger in a package variable (redis.SetLogger): serve sets it once.
+type redisLog struct{ logger *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.logger.WarnContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
 }
 
 // serveHTTP serves h on cfg.Addr until ctx ends, then shuts down gracefully:
