@@ -25,6 +25,8 @@ func TestEntryReaderFormats(t *testing.T) {
 		{"json array", `[{"external_id":"a","title":"A","content":"x"}, {"external_id":"b","title":"B"}]`, []string{"a", "b"}, "x"},
 		{"ndjson with blank lines", "\n{\"external_id\":\"a\",\"content\":\"x\"}\n\n{\"external_id\":\"b\",\"content\":\"y\"}\n", []string{"a", "b"}, "x"},
 		{"beir gzip", gz.String(), []string{"4983", "7"}, "Alterations of the architecture"},
+		{"json array after a BOM", "\xef\xbb\xbf" + `[{"external_id":"a","content":"x"}]` + "\n", []string{"a"}, "x"},
+		{"ndjson after a BOM", "\xef\xbb\xbf{\"external_id\":\"a\",\"content\":\"x\"}\n", []string{"a"}, "x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,6 +58,8 @@ func TestEntryReaderNamesTheBadLine(t *testing.T) {
 		{"ndjson wrong type", "{\"external_id\":\"a\",\"content\":\"x\"}\n\n{\"external_id\":\"b\",\"tags\":\"t\"}\n", "line 3"},
 		{"array bad item", `[{"external_id":"a"}, {"external_id":}]`, "item 2"},
 		{"array not closed", `[{"external_id":"a"}`, "item 2"},
+		{"data after the array", `[{"external_id":"a"}] trailing`, "item 2"},
+		{"a second array", `[{"external_id":"a"}][]`, "item 2"},
 		{"empty", "  \n", "line 1"},
 	}
 	for _, tt := range tests {

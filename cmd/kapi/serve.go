@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kapi-project/kapi/auth"
@@ -85,8 +86,24 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 		Quota: auth.NewQuota(pool, auth.QuotaOptions{}), Catalog: catalog, Engine: engine})
 	go svc.WatchDatabase(ctx, probe, api.WatchOptions{Logger: logger})
 	agents := mcpserver.New(mcpserver.Deps{API: svc, Logger: logger, Version: version})
-	server := rest.New(rest.Deps{API: svc, MCP: agents, DB: pool, Logger: logger, Version: version})
+	server := rest.New(rest.Deps{API: svc, MCP: agents, DB: pool, Checks: readyChecks(pool, rdb, guarded),
+		Logger: logger, Version: version})
 	return serveHTTP(ctx, cfg, logger, server.Handler())
+}
+
+// readyChecks are what GET /ready reports: the database (required), and
+// Redis and the embedder's circuit breaker, which only degrade kapi.
+func readyChecks(pool *pgxpool.Pool, rdb *redis.Client, embedder *embed.Guarded) []rest.Check {
+	checks := []rest.Check{{Name: "database", Required: true, Probe: pool.Ping}}
+	if rdb != nil {
+		checks = append(checks, rest.Check{Name: "redis", Probe: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+	}
+	return append(checks, rest.Check{Name: "embedder", Probe: func(context.Context) error {
+		if embedder.Open() {
+			return errors.New("circuit breaker open")
+		}
+		return nil
+	}})
 }
 
 // Redis client timeouts: a slow or absent Redis must cost a request little; the

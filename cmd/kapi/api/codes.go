@@ -19,6 +19,7 @@ const (
 	CodeNotFound              Code = "NOT_FOUND"
 	CodeFeedUnavailable       Code = "FEED_UNAVAILABLE"
 	CodeMethodNotAllowed      Code = "METHOD_NOT_ALLOWED"
+	CodeUnsupportedMediaType  Code = "UNSUPPORTED_MEDIA_TYPE"
 	CodeLegalReviewRequired   Code = "LEGAL_REVIEW_REQUIRED"
 	CodeStripeConnectRequired Code = "STRIPE_CONNECT_REQUIRED"
 	CodeRateLimitExceeded     Code = "RATE_LIMIT_EXCEEDED"
@@ -43,6 +44,7 @@ var codes = map[Code]struct {
 	CodeNotFound:              {http.StatusNotFound, "Not found."},
 	CodeFeedUnavailable:       {http.StatusNotFound, "The feed is archived or suspended."},
 	CodeMethodNotAllowed:      {http.StatusMethodNotAllowed, "Method not allowed for this endpoint."},
+	CodeUnsupportedMediaType:  {http.StatusUnsupportedMediaType, "The request body's Content-Type is not one this endpoint takes."},
 	CodeLegalReviewRequired:   {http.StatusPreconditionFailed, "The account must accept the updated terms."},
 	CodeStripeConnectRequired: {http.StatusPreconditionFailed, "Paid feeds need payouts set up for the account."},
 	CodeRateLimitExceeded:     {http.StatusTooManyRequests, "Rate limit exceeded."},

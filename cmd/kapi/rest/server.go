@@ -32,8 +32,10 @@ type Deps struct {
 	// MCP is served at /api/mcp behind the same middleware and the Bearer key
 	// check, with the caller in the request's context (api.PrincipalFrom);
 	// nil: /api/mcp is NOT_FOUND.
-	MCP     http.Handler
-	DB      Pinger
+	MCP http.Handler
+	DB  Pinger
+	// Checks are what GET /ready reports; none: the database (DB), required.
+	Checks  []Check
 	Logger  *slog.Logger
 	Version string
 	// Now is the clock of the stats cache; default time.Now.
@@ -45,6 +47,7 @@ type Server struct {
 	api        *api.Service
 	mcp        http.Handler
 	db         Pinger
+	checks     []Check
 	logger     *slog.Logger
 	version    string
 	now        func() time.Time
@@ -56,7 +59,11 @@ type Server struct {
 // New builds the router with every route and middleware.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{api: deps.API, mcp: deps.MCP, db: deps.DB, logger: deps.Logger, version: deps.Version, now: deps.Now}
+	s := &Server{api: deps.API, mcp: deps.MCP, db: deps.DB, checks: deps.Checks, logger: deps.Logger,
+		version: deps.Version, now: deps.Now}
+	if s.checks == nil && s.db != nil {
+		s.checks = []Check{{Name: "database", Required: true, Probe: s.db.Ping}}
+	}
 	if s.api == nil {
 		s.api = api.New(api.Deps{})
 	}
@@ -71,8 +78,25 @@ func New(deps Deps) *Server {
 	return s
 }
 
-// Handler returns the http.Handler to serve.
-func (s *Server) Handler() http.Handler { return s.router }
+// Handler returns the http.Handler to serve. HEAD works wherever GET does:
+// it is served as the GET, without the body (RFC 9110 §9.3.2); /api/mcp
+// takes every method itself.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead && r.URL.Path != mcpPath {
+			get := r.Clone(r.Context())
+			get.Method = http.MethodGet
+			s.router.ServeHTTP(headWriter{w}, get)
+			return
+		}
+		s.router.ServeHTTP(w, r)
+	})
+}
+
+// headWriter sends a GET's status and headers without its body.
+type headWriter struct{ http.ResponseWriter }
+
+func (headWriter) Write(b []byte) (int, error) { return len(b), nil }
 
 // handlerFunc is a handler that returns its error to the one converter.
 type handlerFunc func(c *gin.Context) error
