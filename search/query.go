@@ -212,7 +212,7 @@ func firstError(errs ...error) error {
 }
 
 func checkText(text string) error {
-	if p := textProblem(text); p != "" {
+	if p := TextProblem(text); p != "" {
 		return &FieldError{Field: "query", Problem: p}
 	}
 	if strings.TrimSpace(text) == "" {

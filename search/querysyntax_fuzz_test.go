@@ -45,7 +45,7 @@ func FuzzQueryCheck(f *testing.F) {
 		if err != nil && !errors.As(err, &fe) {
 			t.Fatalf("Check(%q, %d, %d, %v): %v, want a *FieldError", text, limit, offset, weight, err)
 		}
-		if err == nil && textProblem(q.Text) != "" {
+		if err == nil && TextProblem(q.Text) != "" {
 			t.Errorf("Check(%q) accepted text Postgres cannot store", text)
 		}
 	})

@@ -159,7 +159,7 @@ func textProblems(i int, in NewEntry) []Problem {
 		fields = append(fields, struct{ name, value string }{"tags", t})
 	}
 	for _, f := range fields {
-		if p := textProblem(f.value); p != "" {
+		if p := TextProblem(f.value); p != "" {
 			ps = append(ps, Problem{i, f.name, p})
 		}
 	}
@@ -169,8 +169,10 @@ func textProblems(i int, in NewEntry) []Problem {
 	return ps
 }
 
-// textProblem says why s cannot be stored as text, or "".
-func textProblem(s string) string {
+// TextProblem says why s cannot be stored as text, or "" when it can:
+// Postgres stores neither invalid UTF-8 nor NUL characters (SQLSTATE 22021,
+// 22P05), so both are refused where the input arrives.
+func TextProblem(s string) string {
 	switch {
 	case !utf8.ValidString(s):
 		return "must be valid UTF-8"

@@ -89,21 +89,11 @@ func waitForDatabase(ctx context.Context, cfg Config, logger *slog.Logger, probe
 			return nil
 		}
 		logger.Warn("database not reachable yet; waiting", "attempt", attempt, "retry_in", delay.String(), "error", err)
-		if sleepCtx(ctx, delay) != nil {
+		select {
+		case <-ctx.Done():
 			return fmt.Errorf("database not reachable after %s (KAPI_DB_WAIT): %w", cfg.DBWait, err)
+		case <-time.After(delay):
 		}
 		delay = min(2*delay, dbWaitMax)
-	}
-}
-
-// sleepCtx waits d, or less when ctx ends first (returning its error).
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

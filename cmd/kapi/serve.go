@@ -56,17 +56,12 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	defer keys.Close() // flushes last_used_at before the pool closes
 	limits := auth.LimiterOptions{Logger: logger}
 	var rdb *redis.Client
-	switch {
-	case cfg.RedisURL != "":
-		redis.SetLogger(redisLog{logger})
-		if rdb, err = newRedisClient(cfg.RedisURL); err != nil {
+	if cfg.RedisURL != "" {
+		if rdb, err = openRedis(cfg.RedisURL, logger); err != nil {
 			return err
 		}
 		defer rdb.Close()
 		limits.Redis = rdb
-	case cfg.UpstashRESTURL != "":
-		// The Upstash REST API cannot carry the limiter's Lua script.
-		logger.Warn("rate limits are per instance: set REDIS_URL (for Upstash, its rediss:// URL) to share them")
 	}
 	embedder, err := newEmbedder(ctx, cfg, logger)
 	if err != nil {
@@ -89,6 +84,12 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	server := rest.New(rest.Deps{API: svc, MCP: agents, DB: pool, Checks: readyChecks(pool, rdb, guarded),
 		Logger: logger, Version: version})
 	return serveHTTP(ctx, cfg, logger, server.Handler())
+}
+
+// openRedis is the client of REDIS_URL; go-redis logs go through logger.
+func openRedis(rawURL string, logger *slog.Logger) (*redis.Client, error) {
+	redis.SetLogger(redisLog{logger})
+	return newRedisClient(rawURL)
 }
 
 // readyChecks are what GET /ready reports: the database (required), and

@@ -14,7 +14,7 @@ import (
 // malformed JSON, a value of the wrong shape or trailing data is a
 // VALIDATION_ERROR that says what is wrong, on the field "body" (the whole
 // input) or the field of the wrong type; so is a string holding a NUL
-// character or invalid UTF-8 (TextProblem), naming its field.
+// character or invalid UTF-8 (search.TextProblem), naming its field.
 func DecodeJSON(r io.Reader, dst any) error {
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(dst); err != nil {

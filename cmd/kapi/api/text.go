@@ -4,26 +4,14 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/kapi-project/kapi/search"
 )
 
-// TextProblem says what is wrong with text a client sent, or "" when it is
-// fine: Postgres stores neither invalid UTF-8 nor NUL characters (SQLSTATE
-// 22021, 22P05), so both are refused where the input arrives.
-func TextProblem(s string) string {
-	switch {
-	case !utf8.ValidString(s):
-		return "must be valid UTF-8"
-	case strings.IndexByte(s, 0) >= 0:
-		return "must not contain NUL characters"
-	}
-	return ""
-}
-
 // CheckText is the VALIDATION_ERROR of field when its value s is not text
-// Postgres can store (TextProblem); nil when it is.
+// Postgres can store (search.TextProblem); nil when it is.
 func CheckText(field, s string) error {
-	if p := TextProblem(s); p != "" {
+	if p := search.TextProblem(s); p != "" {
 		return Invalid(field, p, nil)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -225,22 +226,6 @@ func TestIngestAndDeleteOverHTTP(t *testing.T) {
 	if rec.Code != 404 {
 		t.Errorf("ingest into another account's feed: got %d, want 404", rec.Code)
 	}
-	for _, ct := range []string{"", "text/plain", "application/xml", "multipart/form-data; boundary=x"} {
-		rec, env = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(w.Full, "Content-Type", ct),
-			`[{"external_id":"x","content":"y"}]`)
-		if rec.Code != 415 || env.Error.Code != "UNSUPPORTED_MEDIA_TYPE" {
-			t.Errorf("Content-Type %q: got %d %s, want 415 UNSUPPORTED_MEDIA_TYPE", ct, rec.Code, rec.Body)
-		}
-	}
-	rec, _ = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(w.Full, "Content-Type", "application/x-ndjson; charset=utf-8"),
-		"\xef\xbb\xbf{\"external_id\":\"bom\",\"content\":\"A UTF-8 file with a byte-order mark.\"}\n")
-	if rec.Code != 200 {
-		t.Errorf("NDJSON after a BOM: got %d %s, want 200", rec.Code, rec.Body)
-	}
-	rec, env = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", key, `[{"external_id":"t","content":"y"}] {"more":1}`)
-	if rec.Code != 400 || env.Error.Code != "VALIDATION_ERROR" {
-		t.Errorf("data after the array: got %d %s, want 400", rec.Code, rec.Body)
-	}
 	path := "/api/v1/feeds/beta/entries/" + w.Entry["beta"].String()
 	if rec, _ = w.do(t, http.MethodDelete, path, key, ""); rec.Code != 200 {
 		t.Errorf("delete: got %d %s", rec.Code, rec.Body)
@@ -284,5 +269,32 @@ func TestFeedsSubscriptionsAndStats(t *testing.T) {
 	if rec.Code != 200 || rec.Header().Get("Cache-Control") != "public, max-age=300" ||
 		!strings.Contains(string(env.Data), `"total_feeds":16`) || !strings.Contains(string(env.Data), `"total_categories":2`) {
 		t.Errorf("stats: %d %s %s", rec.Code, rec.Header(), rec.Body)
+	}
+}
+
+// TestIngestBodyRules: an entry batch is application/json or
+// application/x-ndjson (415 otherwise), may start with a UTF-8 byte-order
+// mark, and has nothing after a JSON array's closing ].
+func TestIngestBodyRules(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	key := with(w.Full, "Content-Type", "application/json")
+	var rec *httptest.ResponseRecorder
+	var env envelopeJSON
+	for _, ct := range []string{"", "text/plain", "application/xml", "multipart/form-data; boundary=x"} {
+		rec, env = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(w.Full, "Content-Type", ct),
+			`[{"external_id":"x","content":"y"}]`)
+		if rec.Code != 415 || env.Error.Code != "UNSUPPORTED_MEDIA_TYPE" {
+			t.Errorf("Content-Type %q: got %d %s, want 415 UNSUPPORTED_MEDIA_TYPE", ct, rec.Code, rec.Body)
+		}
+	}
+	rec, _ = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(w.Full, "Content-Type", "application/x-ndjson; charset=utf-8"),
+		"\xef\xbb\xbf{\"external_id\":\"bom\",\"content\":\"A UTF-8 file with a byte-order mark.\"}\n")
+	if rec.Code != 200 {
+		t.Errorf("NDJSON after a BOM: got %d %s, want 200", rec.Code, rec.Body)
+	}
+	rec, env = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", key, `[{"external_id":"t","content":"y"}] {"more":1}`)
+	if rec.Code != 400 || env.Error.Code != "VALIDATION_ERROR" {
+		t.Errorf("data after the array: got %d %s, want 400", rec.Code, rec.Body)
 	}
 }
