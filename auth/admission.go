@@ -78,8 +78,9 @@ func (c Check) precheck(p Principal, rate RateResult) error {
 }
 
 // settleTimeout bounds giving a unit back; it runs even when the request's
-// context is gone.
-const settleTimeout = 5 * time.Second
+// context is gone. A release is one UPDATE: a database that cannot answer it
+// within a second is down, and waiting longer would only delay the 503.
+const settleTimeout = time.Second
 
 // Settle keeps the reserved unit when the request succeeded (ok) and releases
 // it otherwise, updating a.Usage. Only the first call acts; an admission without

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -87,6 +89,8 @@ func checkSpec(spec *KeySpec) error {
 		return &FieldError{Field: "env", Problem: "must be live or test", Allowed: []string{string(EnvLive), string(EnvTest)}}
 	case len([]rune(spec.Name)) > maxKeyName:
 		return &FieldError{Field: "name", Problem: fmt.Sprintf("must be at most %d characters", maxKeyName)}
+	case !utf8.ValidString(spec.Name) || strings.IndexByte(spec.Name, 0) >= 0: // Postgres stores neither (22021)
+		return &FieldError{Field: "name", Problem: "must be valid UTF-8 without NUL characters"}
 	}
 	for _, s := range spec.Scopes {
 		if !ValidScope(s) {

@@ -14,6 +14,10 @@ const (
 	DefaultCacheTimeout     = 50 * time.Millisecond // budget for one cache Get or Set
 	DefaultCacheKeyPrefix   = "kapi:qemb:v1:"       // bump v1 when the key or value format changes
 	DefaultCacheLogInterval = time.Minute           // at most one cache-failure log line per interval
+	// DefaultCacheBackoff is how long the cache is left alone after a
+	// failure, so that an absent or frozen store costs one budget per
+	// interval rather than one per request.
+	DefaultCacheBackoff = 5 * time.Second
 )
 
 // ErrCacheConfig reports an invalid cache backend configuration (bad URL,
@@ -35,7 +39,8 @@ type CacheOptions struct {
 	KeyPrefix   string           // default DefaultCacheKeyPrefix
 	Logger      *slog.Logger     // cache failures are logged here; nil means not logged
 	LogInterval time.Duration    // default DefaultCacheLogInterval
-	Now         func() time.Time // clock for log rate limiting; default time.Now
+	Backoff     time.Duration    // default DefaultCacheBackoff
+	Now         func() time.Time // clock for the backoff and log rate limiting; default time.Now
 }
 
 // CacheStats counts cache lookups since construction. Errors counts failed
@@ -54,6 +59,7 @@ type Cached struct {
 
 	hits, misses, errs atomic.Uint64
 	lastLog            atomic.Int64 // unix nanoseconds of the last failure log line
+	downUntil          atomic.Int64 // unix nanoseconds: the store is skipped until then
 }
 
 var _ Embedder = (*Cached)(nil)
@@ -71,6 +77,9 @@ func NewCached(inner Embedder, store CacheStore, opts CacheOptions) *Cached {
 	}
 	if opts.LogInterval <= 0 {
 		opts.LogInterval = DefaultCacheLogInterval
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = DefaultCacheBackoff
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -116,9 +125,15 @@ func (c *Cached) Stats() CacheStats {
 	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Errors: c.errs.Load()}
 }
 
+// backingOff reports whether the store failed less than Backoff ago.
+func (c *Cached) backingOff() bool { return c.opts.Now().UnixNano() < c.downUntil.Load() }
+
 // get looks key up within the cache budget. A value of the wrong length is
-// a miss.
+// a miss. While the cache backs off it is not asked (and nothing is counted).
 func (c *Cached) get(ctx context.Context, key string, dims int) ([]float32, bool) {
+	if c.backingOff() {
+		return nil, false
+	}
 	cctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	b, found, err := c.store.Get(cctx, key)
@@ -135,8 +150,12 @@ func (c *Cached) get(ctx context.Context, key string, dims int) ([]float32, bool
 	return v, true
 }
 
-// set stores v within the cache budget; a failure is counted and logged.
+// set stores v within the cache budget, unless the cache backs off; a
+// failure is counted and logged.
 func (c *Cached) set(ctx context.Context, key string, v []float32) {
+	if c.backingOff() {
+		return
+	}
 	cctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	if err := c.store.Set(cctx, key, encodeVector(v), c.opts.TTL); err != nil {
@@ -144,13 +163,15 @@ func (c *Cached) set(ctx context.Context, key string, v []float32) {
 	}
 }
 
-// failed counts a cache error and logs it, at most once per LogInterval.
-// Errors caused by the caller's own cancelled context are not counted.
+// failed counts a cache error, leaves the store alone for Backoff and logs
+// it, at most once per LogInterval. Errors caused by the caller's own
+// cancelled context are not counted.
 func (c *Cached) failed(ctx context.Context, op string, err error) {
 	if ctx.Err() != nil {
 		return
 	}
 	c.errs.Add(1)
+	c.downUntil.Store(c.opts.Now().Add(c.opts.Backoff).UnixNano())
 	if c.opts.Logger == nil {
 		return
 	}

@@ -144,9 +144,10 @@ func TestCachedStoreFailureFallsThrough(t *testing.T) {
 				t.Fatalf("EmbedQuery = %d dims, %v; want 8, nil", len(v), err)
 			}
 			if elapsed := time.Since(start); elapsed > time.Second {
-				t.Errorf("took %v, want about 2×20ms", elapsed)
+				t.Errorf("took %v, want about 20ms", elapsed)
 			}
-			if got, want := c.Stats(), (CacheStats{Errors: 2}); got != want {
+			// The set is not tried: the cache backs off after the failed get.
+			if got, want := c.Stats(), (CacheStats{Errors: 1}); got != want {
 				t.Errorf("Stats() = %+v, want %+v", got, want)
 			}
 		})
@@ -197,7 +198,7 @@ func TestCachedFailureLogRateLimited(t *testing.T) {
 		advance   time.Duration
 		wantLines int
 	}{
-		{0, 1},                // get and set fail: one line
+		{0, 1},                // get fails (set skipped: backing off): one line
 		{30 * time.Second, 1}, // within the interval: none more
 		{31 * time.Second, 2}, // interval passed: one more
 		{time.Second, 2},
@@ -211,7 +212,31 @@ func TestCachedFailureLogRateLimited(t *testing.T) {
 			t.Errorf("step %d: %d log lines, want %d", i, got, s.wantLines)
 		}
 	}
-	if got, want := c.Stats().Errors, uint64(8); got != want {
+	// Steps 0-2 fail their get; step 3 comes within the backoff and is not tried.
+	if got, want := c.Stats().Errors, uint64(3); got != want {
 		t.Errorf("Errors = %d, want %d", got, want)
+	}
+}
+
+// TestCachedBacksOffAfterAFailure: after a failure the store is left alone
+// for Backoff (no budget spent on it), then tried again.
+func TestCachedBacksOffAfterAFailure(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	store := &brokenStore{}
+	c := NewCached(newFakeEmbedder(8), store, CacheOptions{Backoff: 5 * time.Second, Now: func() time.Time { return now }})
+	for i, step := range []struct {
+		advance time.Duration
+		gets    int64
+	}{{0, 1}, {time.Second, 1}, {3 * time.Second, 1}, {2 * time.Second, 2}} {
+		now = now.Add(step.advance)
+		if _, err := c.EmbedQuery(context.Background(), "q"); err != nil {
+			t.Fatal(err)
+		}
+		if got := store.gets.Load(); got != step.gets {
+			t.Errorf("step %d: %d gets, want %d", i, got, step.gets)
+		}
+	}
+	if got := store.sets.Load(); got != 0 {
+		t.Errorf("%d sets while backing off, want 0", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -78,6 +79,9 @@ func (c *Catalog) validate(ctx context.Context, nf NewFeed) error {
 	case len(nf.LicensorName) > 200:
 		return &FieldError{Field: "licensor_name", Problem: "must be at most 200 characters"}
 	}
+	if err := checkText(nf); err != nil {
+		return err
+	}
 	var ok bool
 	err := c.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = $1)`, nf.Language).Scan(&ok)
 	if err != nil {
@@ -107,4 +111,16 @@ func (c *Catalog) SetStatus(ctx context.Context, ref string, status Status) (Fee
 		return Feed{}, fmt.Errorf("set feed status: %w", err)
 	}
 	return f, nil
+}
+
+// checkText refuses text Postgres cannot store: invalid UTF-8 or a NUL
+// character (SQLSTATE 22021).
+func checkText(nf NewFeed) error {
+	for _, f := range []struct{ name, value string }{{"name", nf.Name}, {"description", nf.Description},
+		{"licensor_name", nf.LicensorName}, {"language", nf.Language}} {
+		if !utf8.ValidString(f.value) || strings.IndexByte(f.value, 0) >= 0 {
+			return &FieldError{Field: f.name, Problem: "must be valid UTF-8 without NUL characters"}
+		}
+	}
+	return nil
 }

@@ -17,6 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -114,9 +116,32 @@ func Checksum() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// PoolOptions tunes Open. Zero values take pgx's defaults.
+// PoolOptions tunes Open. Zero values take pgx's defaults (no timeouts).
 type PoolOptions struct {
 	MaxConns int32
+	// StatementTimeout is the server's statement_timeout for the pool's
+	// sessions: a statement running longer is cancelled (SQLSTATE 57014).
+	StatementTimeout time.Duration
+	// ConnectTimeout bounds opening a connection, unless the URL's
+	// connect_timeout sets it.
+	ConnectTimeout time.Duration
+	// PingTimeout bounds the liveness ping of a connection that sat idle
+	// before it is handed out; a connection that fails it is replaced.
+	PingTimeout time.Duration
+}
+
+// apply sets o's non-zero fields on cfg.
+func (o PoolOptions) apply(cfg *pgxpool.Config) {
+	if o.MaxConns > 0 {
+		cfg.MaxConns = o.MaxConns
+	}
+	if o.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
+	}
+	if o.ConnectTimeout > 0 && cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = o.ConnectTimeout
+	}
+	cfg.PingTimeout = o.PingTimeout
 }
 
 // Open returns a pool for databaseURL whose connections know the pgvector types.
@@ -128,9 +153,7 @@ func Open(ctx context.Context, databaseURL string, opts PoolOptions) (*pgxpool.P
 		// pgx's parse errors can quote the URL, password included: say less.
 		return nil, errors.New("parse database URL: invalid connection string")
 	}
-	if opts.MaxConns > 0 {
-		cfg.MaxConns = opts.MaxConns
-	}
+	opts.apply(cfg)
 	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		return pgxvec.RegisterTypes(ctx, conn)
 	}

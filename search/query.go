@@ -213,6 +213,9 @@ func firstError(errs ...error) error {
 }
 
 func checkText(text string) error {
+	if p := TextProblem(text); p != "" {
+		return &FieldError{Field: "query", Problem: p}
+	}
 	if strings.TrimSpace(text) == "" {
 		return &FieldError{Field: "query", Problem: "is required: the question or keywords to search for",
 			Min: bound(1), Max: bound(MaxQueryChars)}

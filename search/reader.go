@@ -100,7 +100,12 @@ type EntryReader struct {
 // over so far.
 func (r *EntryReader) Skipped() int { return r.skipped }
 
-// NewEntryReader detects the format of r. Errors: a *ReadError for input that
+// utf8BOM is the byte-order mark some editors put at the start of a UTF-8
+// file; it is skipped.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// NewEntryReader detects the format of r (after a UTF-8 byte-order mark,
+// which it skips). Errors: a *ReadError for input that
 // is neither a JSON array nor JSON lines, or a broken gzip stream.
 func NewEntryReader(r io.Reader) (*EntryReader, error) {
 	br := bufio.NewReader(r)
@@ -110,6 +115,9 @@ func NewEntryReader(r io.Reader) (*EntryReader, error) {
 			return nil, &ReadError{Line: 1, Message: "broken gzip stream: " + err.Error()}
 		}
 		br = bufio.NewReader(gz)
+	}
+	if bom, _ := br.Peek(3); bytes.Equal(bom, utf8BOM) {
+		_, _ = br.Discard(len(utf8BOM)) // what Peek saw is buffered: cannot fail
 	}
 	first, err := firstByte(br)
 	if err != nil {
@@ -139,7 +147,8 @@ func firstByte(br *bufio.Reader) (byte, error) {
 }
 
 // Next returns the next entry and its line (NDJSON) or item number (array).
-// It returns io.EOF after the last one. Errors: a *ReadError (ErrMalformed).
+// It returns io.EOF after the last one; anything but white space after a
+// JSON array's closing ] is a *ReadError. Errors: a *ReadError (ErrMalformed).
 func (r *EntryReader) Next() (NewEntry, int, error) {
 	if r.array {
 		return r.nextInArray()
@@ -184,6 +193,9 @@ func (r *EntryReader) nextInArray() (NewEntry, int, error) {
 		r.closed = true
 		if _, err := r.dec.Token(); err != nil {
 			return NewEntry{}, r.n + 1, &ReadError{Line: r.n + 1, InArray: true, Message: "the array is not closed"}
+		}
+		if _, err := r.dec.Token(); err != io.EOF {
+			return NewEntry{}, r.n + 1, &ReadError{Line: r.n + 1, InArray: true, Message: "data after the closing ] of the array"}
 		}
 		return NewEntry{}, r.n, io.EOF
 	}

@@ -30,6 +30,8 @@ func TestEntryReaderFormats(t *testing.T) {
 		{"beir gzip", gz.String(), []string{"4983", "7"}, "Alterations of the architecture", 1},
 		{"beir array with a blank", `[{"_id":"1","title":"","text":""},{"_id":"2","text":"y"},{"external_id":"3","content":""}]`,
 			[]string{"2", "3"}, "y", 1},
+		{"json array after a BOM", "\xef\xbb\xbf" + `[{"external_id":"a","content":"x"}]` + "\n", []string{"a"}, "x", 0},
+		{"ndjson after a BOM", "\xef\xbb\xbf{\"external_id\":\"a\",\"content\":\"x\"}\n", []string{"a"}, "x", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,6 +66,8 @@ func TestEntryReaderNamesTheBadLine(t *testing.T) {
 		{"ndjson wrong type", "{\"external_id\":\"a\",\"content\":\"x\"}\n\n{\"external_id\":\"b\",\"tags\":\"t\"}\n", "line 3"},
 		{"array bad item", `[{"external_id":"a"}, {"external_id":}]`, "item 2"},
 		{"array not closed", `[{"external_id":"a"}`, "item 2"},
+		{"data after the array", `[{"external_id":"a"}] trailing`, "item 2"},
+		{"a second array", `[{"external_id":"a"}][]`, "item 2"},
 		{"empty", "  \n", "line 1"},
 	}
 	for _, tt := range tests {

@@ -1,12 +1,14 @@
 package search
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -151,7 +153,66 @@ func validateEntry(i int, in NewEntry) (validEntry, []Problem) {
 	if v.metadata, msg = parseMetadata(in.Metadata); msg != "" {
 		bad("metadata", "%s", msg)
 	}
-	return v, ps
+	return v, append(ps, textProblems(i, in)...)
+}
+
+// textProblems are the fields of in that Postgres cannot store: invalid UTF-8
+// or a NUL character (SQLSTATE 22021, 22P05 in metadata).
+func textProblems(i int, in NewEntry) []Problem {
+	var ps []Problem
+	fields := []struct{ name, value string }{{"external_id", in.ExternalID}, {"title", in.Title},
+		{"content", in.Content}, {"category", in.Category}, {"source_url", in.SourceURL}}
+	for _, t := range in.Tags {
+		fields = append(fields, struct{ name, value string }{"tags", t})
+	}
+	for _, f := range fields {
+		if p := TextProblem(f.value); p != "" {
+			ps = append(ps, Problem{i, f.name, p})
+		}
+	}
+	if !utf8.Valid(in.Metadata) || holdsNUL(in.Metadata) {
+		ps = append(ps, Problem{i, "metadata", "must be valid UTF-8 without NUL characters"})
+	}
+	return ps
+}
+
+// TextProblem says why s cannot be stored as text, or "" when it can:
+// Postgres stores neither invalid UTF-8 nor NUL characters (SQLSTATE 22021,
+// 22P05), so both are refused where the input arrives.
+func TextProblem(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "must be valid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return "must not contain NUL characters"
+	}
+	return ""
+}
+
+// holdsNUL reports whether the JSON raw decodes to a string (a key or a
+// value, at any depth) holding a NUL character, which jsonb refuses.
+func holdsNUL(raw json.RawMessage) bool {
+	if !bytes.Contains(raw, []byte(`\u0000`)) {
+		return false // a NUL can only be written as this escape in valid JSON
+	}
+	var v any
+	return json.Unmarshal(raw, &v) == nil && anyNUL(v)
+}
+
+func anyNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.IndexByte(v, 0) >= 0
+	case []any:
+		return slices.ContainsFunc(v, anyNUL)
+	case map[string]any:
+		for k, e := range v {
+			if strings.IndexByte(k, 0) >= 0 || anyNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var nonCategory = regexp.MustCompile(`[^a-z0-9]+`)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/kapi-project/kapi/embed"
 	"github.com/kapi-project/kapi/search"
 )
 
@@ -28,6 +29,12 @@ type Config struct {
 	LogLevel        slog.Level    // KAPI_LOG_LEVEL: debug|info|warn|error, default info
 	ShutdownTimeout time.Duration // KAPI_SHUTDOWN_TIMEOUT, default 15s
 	MaxDBConns      int32         // KAPI_DB_MAX_CONNS, default 0 (pgx: max(4, CPUs))
+	// DBStatementTimeout is KAPI_DB_STATEMENT_TIMEOUT, default 10s: the
+	// server cancels a statement of kapi serve that runs longer (503).
+	DBStatementTimeout time.Duration
+	// DBWait is KAPI_DB_WAIT, default 60s: how long kapi serve waits for the
+	// database at start-up before it gives up.
+	DBWait time.Duration
 	// KeywordCacheMB is KAPI_KEYWORD_CACHE_MB: the memory the keyword leg may
 	// keep posting lists in (search.Options.PostingCacheBytes); -1: search's
 	// default, 0: none.
@@ -35,7 +42,11 @@ type Config struct {
 
 	EmbeddingProvider string // EMBEDDING_PROVIDER: local (default) | gemini
 	GeminiAPIKey      string // GEMINI_API_KEY, required with gemini
-	ModelDir          string // KAPI_MODEL_DIR, default ./models/use-lite
+	GeminiBaseURL     string // GEMINI_BASE_URL: a proxy or a test server; "" for Google's
+	// EmbedBudget is KAPI_EMBED_TIMEOUT, default 2s: the time a query
+	// embedding may take, retries included.
+	EmbedBudget time.Duration
+	ModelDir    string // KAPI_MODEL_DIR, default ./models/use-lite
 
 	RedisURL         string // REDIS_URL: redis:// or rediss:// (Upstash)
 	UpstashRESTURL   string // UPSTASH_REDIS_REST_URL
@@ -51,6 +62,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		MetricsAddr:       getenv("KAPI_METRICS_ADDR"),
 		EmbeddingProvider: orDefault(getenv("EMBEDDING_PROVIDER"), "local"),
 		GeminiAPIKey:      getenv("GEMINI_API_KEY"),
+		GeminiBaseURL:     getenv("GEMINI_BASE_URL"),
 		ModelDir:          orDefault(getenv("KAPI_MODEL_DIR"), "./models/use-lite"),
 		RedisURL:          getenv("REDIS_URL"),
 		UpstashRESTURL:    getenv("UPSTASH_REDIS_REST_URL"),
@@ -74,7 +86,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	add(err)
 	c.ShutdownTimeout, err = parseDuration("KAPI_SHUTDOWN_TIMEOUT", getenv("KAPI_SHUTDOWN_TIMEOUT"), 15*time.Second)
 	add(err)
+	c.DBStatementTimeout, err = parseDuration("KAPI_DB_STATEMENT_TIMEOUT", getenv("KAPI_DB_STATEMENT_TIMEOUT"), 10*time.Second)
+	add(err)
+	c.DBWait, err = parseDuration("KAPI_DB_WAIT", getenv("KAPI_DB_WAIT"), 60*time.Second)
+	add(err)
 	c.MaxDBConns, err = parseConns(getenv("KAPI_DB_MAX_CONNS"))
+	add(err)
+	c.EmbedBudget, err = parseDuration("KAPI_EMBED_TIMEOUT", getenv("KAPI_EMBED_TIMEOUT"), embed.DefaultQueryBudget)
 	add(err)
 	c.KeywordCacheMB, err = parseCacheMB(getenv("KAPI_KEYWORD_CACHE_MB"))
 	add(err)
@@ -90,6 +108,9 @@ func (c Config) checkEmbedding() error {
 	case "gemini":
 		if c.GeminiAPIKey == "" {
 			return errors.New("GEMINI_API_KEY is required when EMBEDDING_PROVIDER=gemini")
+		}
+		if c.GeminiBaseURL != "" {
+			return checkURL("GEMINI_BASE_URL", c.GeminiBaseURL, "https", "http")
 		}
 		return nil
 	default:

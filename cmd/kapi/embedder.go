@@ -17,7 +17,7 @@ import (
 func newEmbedder(ctx context.Context, cfg Config, logger *slog.Logger) (embed.Embedder, error) {
 	switch cfg.EmbeddingProvider {
 	case "gemini":
-		e, err := gemini.New(ctx, gemini.Config{APIKey: cfg.GeminiAPIKey})
+		e, err := gemini.New(ctx, gemini.Config{APIKey: cfg.GeminiAPIKey, BaseURL: cfg.GeminiBaseURL})
 		if err != nil {
 			return nil, fmt.Errorf("gemini embedder: %w", err)
 		}
@@ -45,6 +45,9 @@ func withQueryCache(e embed.Embedder, cfg Config, rdb *redis.Client, logger *slo
 			return nil, err
 		}
 		store, backend = s, "upstash-rest"
+		if rdb == nil { // the Upstash REST API cannot carry the limiter's Lua script
+			logger.Warn("rate limits are per instance: set REDIS_URL (for Upstash, its rediss:// URL) to share them")
+		}
 	case rdb != nil:
 		store, backend = embed.NewRedisStore(rdb), "redis"
 	default:

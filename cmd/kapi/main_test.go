@@ -42,7 +42,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatalf("defaults: %v", err)
 	}
 	if cfg.Addr != ":8080" || cfg.DatabaseURL != defaultDatabaseURL || cfg.EmbeddingProvider != "local" ||
-		cfg.ShutdownTimeout != 15*time.Second || cfg.LogLevel != slog.LevelInfo {
+		cfg.ShutdownTimeout != 15*time.Second || cfg.LogLevel != slog.LevelInfo || cfg.DBWait != time.Minute ||
+		cfg.DBStatementTimeout != 10*time.Second || cfg.EmbedBudget != 2*time.Second {
 		t.Errorf("got %+v", cfg)
 	}
 	if got, want := cfg.searchOptions().PostingCacheBytes, search.DefaultOptions().PostingCacheBytes; got != want {
@@ -57,28 +58,37 @@ func TestLoadConfigDefaults(t *testing.T) {
 func TestLoadConfigReportsEveryProblem(t *testing.T) {
 	t.Parallel()
 	_, err := loadConfig(envOf(map[string]string{
-		"DATABASE_URL":           "mysql://root:topsecret@db/kapi",
-		"KAPI_ADDR":              "8080",
-		"KAPI_LOG_LEVEL":         "chatty",
-		"KAPI_SHUTDOWN_TIMEOUT":  "-1s",
-		"KAPI_DB_MAX_CONNS":      "0",
-		"KAPI_KEYWORD_CACHE_MB":  "-5",
-		"EMBEDDING_PROVIDER":     "gemini",
-		"REDIS_URL":              "http://cache",
-		"UPSTASH_REDIS_REST_URL": "https://x.upstash.io",
+		"DATABASE_URL":              "mysql://root:topsecret@db/kapi",
+		"KAPI_ADDR":                 "8080",
+		"KAPI_LOG_LEVEL":            "chatty",
+		"KAPI_SHUTDOWN_TIMEOUT":     "-1s",
+		"KAPI_DB_MAX_CONNS":         "0",
+		"KAPI_KEYWORD_CACHE_MB":     "-5",
+		"KAPI_DB_STATEMENT_TIMEOUT": "soon",
+		"KAPI_DB_WAIT":              "0",
+		"KAPI_EMBED_TIMEOUT":        "fast",
+		"EMBEDDING_PROVIDER":        "gemini",
+		"REDIS_URL":                 "http://cache",
+		"UPSTASH_REDIS_REST_URL":    "https://x.upstash.io",
 	}))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
 	msg := err.Error()
 	for _, want := range []string{"DATABASE_URL", "KAPI_ADDR", "KAPI_LOG_LEVEL", "KAPI_SHUTDOWN_TIMEOUT",
-		"KAPI_DB_MAX_CONNS", "KAPI_KEYWORD_CACHE_MB", "GEMINI_API_KEY", "REDIS_URL", "UPSTASH_REDIS_REST_TOKEN"} {
+		"KAPI_DB_MAX_CONNS", "KAPI_KEYWORD_CACHE_MB", "GEMINI_API_KEY", "REDIS_URL", "UPSTASH_REDIS_REST_TOKEN",
+		"KAPI_DB_STATEMENT_TIMEOUT", "KAPI_DB_WAIT", "KAPI_EMBED_TIMEOUT"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not mention %s:\n%s", want, msg)
 		}
 	}
 	if strings.Contains(msg, "topsecret") {
 		t.Errorf("error leaks a password:\n%s", msg)
+	}
+	_, err = loadConfig(envOf(map[string]string{"EMBEDDING_PROVIDER": "gemini", "GEMINI_API_KEY": "k",
+		"GEMINI_BASE_URL": "ftp://proxy"}))
+	if err == nil || !strings.Contains(err.Error(), "GEMINI_BASE_URL") {
+		t.Errorf("GEMINI_BASE_URL ftp://proxy: got %v, want an error naming it", err)
 	}
 }
 

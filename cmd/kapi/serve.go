@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/kapi-project/kapi/cmd/kapi/api"
 	"github.com/kapi-project/kapi/cmd/kapi/mcpserver"
 	"github.com/kapi-project/kapi/cmd/kapi/rest"
+	"github.com/kapi-project/kapi/embed"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/migrations"
 	"github.com/kapi-project/kapi/search"
@@ -40,14 +42,14 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
-	if !*noMigrate {
-		if err := applyMigrations(ctx, cfg, logger); err != nil {
-			return err
-		}
-	}
-	pool, err := migrations.Open(ctx, cfg.DatabaseURL, migrations.PoolOptions{MaxConns: cfg.MaxDBConns})
+	probe, err := migrations.NewProbe(cfg.DatabaseURL)
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return err
+	}
+	defer probe.Close()
+	pool, err := openServeDB(ctx, cfg, logger, probe, !*noMigrate)
+	if err != nil {
+		return err
 	}
 	defer pool.Close()
 
@@ -55,16 +57,12 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	defer keys.Close() // flushes last_used_at before the pool closes
 	limits := auth.LimiterOptions{Logger: logger}
 	var rdb *redis.Client
-	switch {
-	case cfg.RedisURL != "":
-		if rdb, err = newRedisClient(cfg.RedisURL); err != nil {
+	if cfg.RedisURL != "" {
+		if rdb, err = openRedis(cfg.RedisURL, logger); err != nil {
 			return err
 		}
 		defer rdb.Close()
 		limits.Redis = rdb
-	case cfg.UpstashRESTURL != "":
-		// The Upstash REST API cannot carry the limiter's Lua script.
-		logger.Warn("rate limits are per instance: set REDIS_URL (for Upstash, its rediss:// URL) to share them")
 	}
 	m := newMetrics()
 	m.watchPool(pool)
@@ -72,7 +70,11 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	if err != nil {
 		return err
 	}
-	queries, err := withQueryCache(timedEmbedder{inner: embedder, m: m}, cfg, rdb, logger)
+	// The metrics time the provider's own calls; the guard (budget, breaker)
+	// stands outside them.
+	guarded := embed.NewGuarded(timedEmbedder{inner: embedder, m: m},
+		embed.GuardOptions{QueryBudget: cfg.EmbedBudget, Logger: logger})
+	queries, err := withQueryCache(guarded, cfg, rdb, logger)
 	if err != nil {
 		return err
 	}
@@ -85,9 +87,10 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	// serves the MCP handler at /api/mcp.
 	svc := api.New(api.Deps{Keys: keys, Accounts: auth.NewAccounts(pool), Limiter: auth.NewLimiter(limits),
 		Quota: auth.NewQuota(pool, auth.QuotaOptions{}), Catalog: catalog, Engine: engine})
+	go svc.WatchDatabase(ctx, probe, api.WatchOptions{Logger: logger})
 	agents := mcpserver.New(mcpserver.Deps{API: svc, Logger: logger, Version: version})
-	server := rest.New(rest.Deps{API: svc, MCP: agents, DB: pool, Logger: logger, Version: version,
-		Observer: m, TrustedProxies: cfg.TrustedProxies})
+	server := rest.New(rest.Deps{API: svc, MCP: agents, DB: pool, Checks: readyChecks(pool, rdb, guarded),
+		Logger: logger, Version: version, Observer: m, TrustedProxies: cfg.TrustedProxies})
 	if cfg.MetricsAddr != "" {
 		stop, err := serveMetrics(ctx, cfg.MetricsAddr, m, logger)
 		if err != nil {
@@ -96,6 +99,27 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 		defer stop()
 	}
 	return serveHTTP(ctx, cfg, logger, server.Handler())
+}
+
+// openRedis is the client of REDIS_URL; go-redis logs go through logger.
+func openRedis(rawURL string, logger *slog.Logger) (*redis.Client, error) {
+	redis.SetLogger(redisLog{logger})
+	return newRedisClient(rawURL)
+}
+
+// readyChecks are what GET /ready reports: the database (required), and
+// Redis and the embedder's circuit breaker, which only degrade kapi.
+func readyChecks(pool *pgxpool.Pool, rdb *redis.Client, embedder *embed.Guarded) []rest.Check {
+	checks := []rest.Check{{Name: "database", Required: true, Probe: pool.Ping}}
+	if rdb != nil {
+		checks = append(checks, rest.Check{Name: "redis", Probe: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+	}
+	return append(checks, rest.Check{Name: "embedder", Probe: func(context.Context) error {
+		if embedder.Open() {
+			return errors.New("circuit breaker open")
+		}
+		return nil
+	}})
 }
 
 // Redis client timeouts: a slow or absent Redis must cost a request little; the
@@ -116,7 +140,19 @@ func newRedisClient(rawURL string) (*redis.Client, error) {
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = redisDialTimeout, redisIOTimeout, redisIOTimeout
 	opts.PoolTimeout = redisPoolTimeout
 	opts.MaxRetries = 1
+	// A caller's deadline bounds a call too: the query-embedding cache gives
+	// each call 50 ms, not the 300 ms of the I/O timeouts.
+	opts.ContextTimeoutEnabled = true
 	return redis.NewClient(opts), nil
+}
+
+// redisLog routes go-redis's own log lines (pool dial failures, ...) to
+// slog as JSON warnings instead of its plain lines on stderr. go-redis keeps
+// its logger in a package variable (redis.SetLogger): serve sets it once.
+type redisLog struct{ logger *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.logger.WarnContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
 }
 
 // serveHTTP serves h on cfg.Addr until ctx ends, then shuts down gracefully:

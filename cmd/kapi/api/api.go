@@ -56,12 +56,13 @@ type Service struct {
 	engine   *search.Engine
 	termsURL string
 	now      func() time.Time
+	watch    *watch // the database's state, as WatchDatabase sees it
 }
 
 // New returns the service over deps.
 func New(deps Deps) *Service {
 	s := &Service{keys: deps.Keys, accounts: deps.Accounts, gate: auth.NewGate(deps.Limiter, deps.Quota),
-		catalog: deps.Catalog, engine: deps.Engine, termsURL: deps.TermsURL, now: deps.Now}
+		catalog: deps.Catalog, engine: deps.Engine, termsURL: deps.TermsURL, now: deps.Now, watch: newWatch()}
 	if s.termsURL == "" {
 		s.termsURL = DefaultTermsURL
 	}

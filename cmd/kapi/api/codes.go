@@ -20,6 +20,7 @@ const (
 	CodeFeedUnavailable       Code = "FEED_UNAVAILABLE"
 	CodeMethodNotAllowed      Code = "METHOD_NOT_ALLOWED"
 	CodePayloadTooLarge       Code = "PAYLOAD_TOO_LARGE"
+	CodeUnsupportedMediaType  Code = "UNSUPPORTED_MEDIA_TYPE"
 	CodeLegalReviewRequired   Code = "LEGAL_REVIEW_REQUIRED"
 	CodeStripeConnectRequired Code = "STRIPE_CONNECT_REQUIRED"
 	CodeRateLimitExceeded     Code = "RATE_LIMIT_EXCEEDED"
@@ -45,6 +46,7 @@ var codes = map[Code]struct {
 	CodeFeedUnavailable:       {http.StatusNotFound, "The feed is archived or suspended."},
 	CodeMethodNotAllowed:      {http.StatusMethodNotAllowed, "Method not allowed for this endpoint."},
 	CodePayloadTooLarge:       {http.StatusRequestEntityTooLarge, "The request body is too large."},
+	CodeUnsupportedMediaType:  {http.StatusUnsupportedMediaType, "The request body's Content-Type is not one this endpoint takes."},
 	CodeLegalReviewRequired:   {http.StatusPreconditionFailed, "The account must accept the updated terms."},
 	CodeStripeConnectRequired: {http.StatusPreconditionFailed, "Paid feeds need payouts set up for the account."},
 	CodeRateLimitExceeded:     {http.StatusTooManyRequests, "Rate limit exceeded."},

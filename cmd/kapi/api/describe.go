@@ -13,8 +13,9 @@ import (
 	"github.com/kapi-project/kapi/search"
 )
 
-// ErrUnavailable reports that a service kapi depends on (the database) did
-// not answer; it is SERVICE_UNAVAILABLE.
+// ErrUnavailable reports that the database did not answer (refused, reset,
+// shut down, out of connections or of time); it is SERVICE_UNAVAILABLE
+// naming the database, with Retry-After.
 var ErrUnavailable = errors.New("service unavailable")
 
 // DefaultTermsURL is where an account accepts the current terms
@@ -41,9 +42,11 @@ type row struct {
 // feeds, search and embed that reaches a request, and this package's own.
 // Describe takes the first row that matches.
 var rows = []row{
-	{embed.ErrUnavailable, CodeServiceUnavailable, plain},
+	{embed.ErrUnavailable, CodeServiceUnavailable, dependency(depEmbedder,
+		"The embedding provider is unavailable; retry shortly, or search in keyword mode.", retryEmbedder)},
 	{embed.ErrRejected, CodeValidation, plain},
-	{ErrUnavailable, CodeServiceUnavailable, plain},
+	{ErrUnavailable, CodeServiceUnavailable, dependency(depDatabase, "The database is unavailable; retry shortly.", retryDatabase)},
+	{errOutOfTime, CodeServiceUnavailable, outOfTime},
 
 	{search.ErrInvalidQuery, CodeValidation, searchField},
 	{search.ErrInvalid, CodeValidation, batchProblems},
@@ -69,6 +72,11 @@ var rows = []row{
 		return Invalid("id", "names a revoked key; create a new key instead", nil)
 	}},
 	{auth.ErrInvalid, CodeValidation, keyField},
+}
+
+// outOfTime: a dependency too slow for the request's deadline.
+func outOfTime(err error, code Code, _ describing) *Error {
+	return &Error{Code: code, Message: "The request did not finish in time; retry shortly.", RetryAfter: retryTime, cause: err}
 }
 
 // plain is the code with its default message; the error is the cause.

@@ -1,11 +1,17 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/kapi-project/kapi/auth"
 	"github.com/kapi-project/kapi/embed"
@@ -27,9 +33,10 @@ func TestDescribe(t *testing.T) {
 		code    string
 		details string // fmt of the details; "" for none
 	}{
-		{"embedder down", w(embed.ErrUnavailable), 503, "SERVICE_UNAVAILABLE", ""},
+		{"embedder down", w(embed.ErrUnavailable), 503, "SERVICE_UNAVAILABLE", "map[dependency:embedding provider]"},
 		{"embedder refuses", w(embed.ErrRejected), 400, "VALIDATION_ERROR", ""},
-		{"database down", w(ErrUnavailable), 503, "SERVICE_UNAVAILABLE", ""},
+		{"database down", w(ErrUnavailable), 503, "SERVICE_UNAVAILABLE", "map[dependency:database]"},
+		{"out of time", w(errOutOfTime), 503, "SERVICE_UNAVAILABLE", ""},
 		{"search field", w(&search.FieldError{Field: "limit", Problem: "must be ...", Min: new(1.0), Max: new(50.0)}),
 			400, "VALIDATION_ERROR", "map[field:limit max:50 min:1]"},
 		{"search choice", &search.FieldError{Field: "mode", Problem: "must be ...", Allowed: []string{"keyword"}},
@@ -89,6 +96,42 @@ func TestDescribe(t *testing.T) {
 		}
 		if !reached {
 			t.Errorf("no case reaches the row of %v", r.err)
+		}
+	}
+}
+
+// TestDescribeDependencyFailures: what the driver and the runtime say when a
+// dependency fails is SERVICE_UNAVAILABLE with Retry-After, naming the
+// database when it is the database; a database error about the request's
+// data is not.
+func TestDescribeDependencyFailures(t *testing.T) {
+	t.Parallel()
+	w := func(err error) error { return fmt.Errorf("reserve quota: %w", err) }
+	tests := []struct {
+		name string
+		err  error
+		code Code
+		dep  any
+	}{
+		{"refused", w(&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), CodeServiceUnavailable, "database"},
+		{"reset", w(syscall.ECONNRESET), CodeServiceUnavailable, "database"},
+		{"cut mid-answer", w(io.ErrUnexpectedEOF), CodeServiceUnavailable, "database"},
+		{"admin shutdown", w(&pgconn.PgError{Code: "57P01"}), CodeServiceUnavailable, "database"},
+		{"too many connections", w(&pgconn.PgError{Code: "53300"}), CodeServiceUnavailable, "database"},
+		{"statement timeout", w(&pgconn.PgError{Code: "57014"}), CodeServiceUnavailable, "database"},
+		{"connection failure", w(&pgconn.PgError{Code: "08006"}), CodeServiceUnavailable, "database"},
+		{"closed connection", w(pgconn.ErrConnClosed), CodeServiceUnavailable, "database"},
+		{"deadline", w(context.DeadlineExceeded), CodeServiceUnavailable, nil},
+		{"bad data", w(&pgconn.PgError{Code: "22021"}), CodeInternal, nil},
+	}
+	svc := New(Deps{})
+	for _, tt := range tests {
+		got := svc.Describe(tt.err, Surface{})
+		if got.Code != tt.code || got.Details["dependency"] != tt.dep {
+			t.Errorf("%s: got %s %v, want %s naming %v", tt.name, got.Code, got.Details, tt.code, tt.dep)
+		}
+		if (got.Code == CodeServiceUnavailable) != (got.RetryAfter > 0) {
+			t.Errorf("%s: %s with Retry-After %d", tt.name, got.Code, got.RetryAfter)
 		}
 	}
 }

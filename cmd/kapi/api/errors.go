@@ -16,7 +16,8 @@ type Error struct {
 	Message string
 	Details map[string]any
 	// RetryAfter is how long to wait, in whole seconds, before a retry
-	// (RATE_LIMIT_EXCEEDED); REST sends it as Retry-After.
+	// (RATE_LIMIT_EXCEEDED, SERVICE_UNAVAILABLE); REST sends it as
+	// Retry-After.
 	RetryAfter int64
 
 	field   string // a field error's field, by its domain name; Describe renames it
@@ -46,10 +47,11 @@ func NewError(code Code, message string, details map[string]any) *Error {
 	return &Error{Code: code, Message: message, Details: details}
 }
 
-// Unavailable is SERVICE_UNAVAILABLE caused by err (logged, never shown).
+// Unavailable is SERVICE_UNAVAILABLE caused by err (logged, never shown),
+// with the database's Retry-After.
 func Unavailable(message string, details map[string]any, err error) *Error {
 	e := NewError(CodeServiceUnavailable, message, details)
-	e.cause = err
+	e.cause, e.RetryAfter = err, retryDatabase
 	return e
 }
 
@@ -108,13 +110,15 @@ func (on Surface) local(e *Error) *Error {
 
 // Describe is the one description of any error, for a surface: an *Error
 // as it is (its field renamed), a domain sentinel or typed error by its row
-// of rows, anything else INTERNAL_ERROR with the fixed message (the error
+// of rows, a failed dependency (database, embedder, a step out of time) as
+// SERVICE_UNAVAILABLE naming it, anything else INTERNAL_ERROR with the fixed message (the error
 // kept as the cause, for the log).
 func (s *Service) Describe(err error, on Surface) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return on.local(e)
 	}
+	err = dependencyFailure(err)
 	for _, r := range rows {
 		if errors.Is(err, r.err) {
 			e := r.describe(err, r.code, describing{on: on, termsURL: s.termsURL})

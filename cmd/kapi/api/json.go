@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 )
 
 // DecodeJSON decodes r, one JSON value, into dst: a REST request body or an
 // MCP tool's arguments. Unknown fields are ignored. A body over its size limit,
 // malformed JSON, a value of the wrong shape or trailing data is a
 // VALIDATION_ERROR that says what is wrong, on the field "body" (the whole
-// input) or the field of the wrong type.
+// input) or the field of the wrong type; so is a string holding a NUL
+// character or invalid UTF-8 (search.TextProblem), naming its field.
 func DecodeJSON(r io.Reader, dst any) error {
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(dst); err != nil {
@@ -24,7 +26,7 @@ func DecodeJSON(r io.Reader, dst any) error {
 		}
 		return Invalid("body", "must hold exactly one JSON value", nil)
 	}
-	return nil
+	return checkDecoded(reflect.ValueOf(dst), "")
 }
 
 // decodeError explains a failed read or decode.

@@ -8,6 +8,7 @@
 package kapitest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/kapi-project/kapi/auth"
 	"github.com/kapi-project/kapi/cmd/kapi/api"
+	"github.com/kapi-project/kapi/embed"
 	"github.com/kapi-project/kapi/embed/embedtest"
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/migrations/pgtest"
@@ -29,10 +31,13 @@ import (
 // Options tune a World; zero values: a fresh test database, in-process limits,
 // the real policy, no log.
 type Options struct {
-	DB     *pgxpool.Pool
-	Redis  redis.UniversalClient
-	Policy *auth.Policy
-	Logger *slog.Logger
+	DB *pgxpool.Pool
+	// Embedder is the search engine's; nil: World.Embedder (a deterministic
+	// fake).
+	Embedder embed.Embedder
+	Redis    redis.UniversalClient
+	Policy   *auth.Policy
+	Logger   *slog.Logger
 }
 
 // World is kapi's services over one test database. After Populate it also
@@ -70,7 +75,7 @@ func New(t testing.TB, o Options) *World {
 	w := &World{DB: o.DB, Accounts: auth.NewAccounts(o.DB), Catalog: feeds.New(o.DB), Embedder: embedtest.New(64),
 		Keys: auth.NewKeys(o.DB, auth.KeysOptions{Logger: o.Logger}), Feed: map[string]feeds.Feed{}, Entry: map[string]uuid.UUID{}}
 	t.Cleanup(w.Keys.Close) // before the pool closes
-	w.Engine = search.New(o.DB, w.Embedder)
+	w.Engine = search.New(o.DB, cmp.Or[embed.Embedder](o.Embedder, w.Embedder))
 	w.API = api.New(api.Deps{Keys: w.Keys, Accounts: w.Accounts, Catalog: w.Catalog, Engine: w.Engine,
 		Limiter: auth.NewLimiter(auth.LimiterOptions{Redis: o.Redis, Policy: o.Policy, Logger: o.Logger}),
 		Quota:   auth.NewQuota(o.DB, auth.QuotaOptions{Policy: o.Policy})})

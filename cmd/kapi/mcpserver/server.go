@@ -38,7 +38,8 @@ type server struct {
 
 // New returns the http.Handler to mount at /api/mcp behind authentication:
 // the MCP Streamable HTTP handler, serving JSON-RPC messages statelessly with
-// JSON (not SSE) responses. A request whose context carries no caller
+// JSON (not SSE) responses, every refusal a JSON-RPC error object in JSON
+// (jsonRPCErrors). A request whose context carries no caller
 // (api.WithPrincipal) fails every tool call with INTERNAL_ERROR.
 func New(deps Deps) http.Handler {
 	s := &server{api: deps.API, logger: deps.Logger}
@@ -52,9 +53,9 @@ func New(deps Deps) http.Handler {
 	ms := mcp.NewServer(&mcp.Implementation{Name: "kapi", Title: "kapi knowledge API", Version: version},
 		&mcp.ServerOptions{Instructions: instructions, Logger: sdkLogger(s.logger)})
 	s.register(ms)
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return ms },
+	return jsonRPCErrors(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return ms },
 		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: sdkLogger(s.logger),
-			MaxRequestBodyBytes: api.MaxBodyBytes})
+			MaxRequestBodyBytes: api.MaxBodyBytes}))
 }
 
 // instructions tell an agent how to use the tools together.

@@ -47,6 +47,8 @@ func addTool[In, Out any](s *server, ms *mcp.Server, spec toolSpec, run func(con
 		InputSchema: in, OutputSchema: outputSchema(schemaFor[Out]()), Annotations: annotations(spec)}
 	ms.AddTool(def, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		start := time.Now()
+		ctx, cancel := s.api.Bound(ctx) // the SDK's context has lost the HTTP request's deadline
+		defer cancel()
 		out, adm, err := s.admitAndRun(ctx, spec.check, func(ctx context.Context, c call) (any, error) {
 			var args In
 			if err := decodeArgs(req.Params.Arguments, &args); err != nil {
@@ -56,7 +58,7 @@ func addTool[In, Out any](s *server, ms *mcp.Server, spec toolSpec, run func(con
 		})
 		m := metaOf(ctx, adm)
 		if err != nil {
-			e := s.api.Describe(err, surface)
+			e := s.api.Describe(api.Explain(ctx, err), surface)
 			s.logCall(ctx, spec.name, start, e)
 			return errorResult(e, m), nil
 		}

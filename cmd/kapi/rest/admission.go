@@ -47,7 +47,10 @@ func (s *Server) authenticated() gin.HandlerFunc {
 }
 
 func (s *Server) authenticate(c *gin.Context) bool {
-	p, err := s.api.Authenticate(c.Request.Context(), c.GetHeader("Authorization"))
+	ctx, cancel := s.api.Bound(c.Request.Context())
+	defer cancel()
+	p, err := s.api.Authenticate(ctx, c.GetHeader("Authorization"))
+	err = api.Explain(ctx, err)
 	if err != nil {
 		s.fail(c, err)
 		return false

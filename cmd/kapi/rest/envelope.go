@@ -94,10 +94,10 @@ func respond(c *gin.Context, status int, r reply) {
 // its quota unit back first; internal causes of 5xx errors are logged with the
 // request id and never shown.
 func (s *Server) fail(c *gin.Context, err error) {
-	e := s.api.Describe(err, surface)
+	ctx := c.Request.Context()
+	e := s.api.Describe(api.Explain(ctx, err), surface)
 	s.settle(c, false)
 	noteRefusal(c, e)
-	ctx := c.Request.Context()
 	status := e.Code.Status()
 	if status >= http.StatusInternalServerError && e.Cause() != nil {
 		s.logger.ErrorContext(ctx, "request failed", "request_id", api.RequestIDFrom(ctx), "code", e.Code, "error", e.Cause())

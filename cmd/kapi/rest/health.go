@@ -2,7 +2,10 @@ package rest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -29,5 +32,49 @@ func (s *Server) health(c *gin.Context) error {
 		return api.Unavailable("The database is unreachable.", map[string]any{"database": "unreachable"}, err)
 	}
 	respond(c, http.StatusOK, reply{data: healthData{Status: "ok", Database: "ok", Version: s.version}})
+	return nil
+}
+
+// Check is one dependency GET /ready reports: Probe answers nil when the
+// dependency works. A Required one failing makes kapi not ready (503); the
+// others (Redis, the embedder) only degrade it and are reported.
+type Check struct {
+	Name     string
+	Required bool
+	Probe    func(ctx context.Context) error
+}
+
+type readyData struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks"` // name → ok | failing
+}
+
+// ready answers GET /ready: every check, run at once within healthTimeout;
+// 200 when the required ones pass, else 503 SERVICE_UNAVAILABLE with the
+// same report in details.checks. Causes go to the log only.
+func (s *Server) ready(c *gin.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), healthTimeout)
+	defer cancel()
+	checks, failed := map[string]string{}, []error(nil)
+	results := make([]error, len(s.checks))
+	var wg sync.WaitGroup
+	for i, ch := range s.checks {
+		wg.Go(func() { results[i] = ch.Probe(ctx) })
+	}
+	wg.Wait()
+	for i, ch := range s.checks {
+		checks[ch.Name] = "ok"
+		if results[i] != nil {
+			checks[ch.Name] = "failing"
+			if ch.Required {
+				failed = append(failed, fmt.Errorf("%s: %w", ch.Name, results[i]))
+			}
+		}
+	}
+	if len(failed) > 0 {
+		return api.Unavailable("kapi is not ready: a dependency it needs is failing.",
+			map[string]any{"checks": checks}, errors.Join(failed...))
+	}
+	respond(c, http.StatusOK, reply{data: readyData{Status: "ready", Checks: checks}})
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -223,7 +224,8 @@ func TestIngestAndDeleteOverHTTP(t *testing.T) {
 	}
 	other := w.NewAccount(t, auth.TierPro, auth.AccountUpdate{})
 	otherKey := w.NewKey(t, auth.KeySpec{AccountID: other, Env: auth.EnvLive, Scopes: []string{"*"}}).Secret
-	rec, _ = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(otherKey), `[{"external_id":"x","content":"y"}]`)
+	rec, _ = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(otherKey, "Content-Type", "application/json"),
+		`[{"external_id":"x","content":"y"}]`)
 	if rec.Code != 404 {
 		t.Errorf("ingest into another account's feed: got %d, want 404", rec.Code)
 	}
@@ -311,5 +313,32 @@ func TestIngestMetadataFieldsAndSize(t *testing.T) {
 	rec, env = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", key, big)
 	if rec.Code != 413 || env.Error == nil || env.Error.Code != "PAYLOAD_TOO_LARGE" {
 		t.Errorf("oversized batch: got %d %+v, want 413 PAYLOAD_TOO_LARGE", rec.Code, env.Error)
+	}
+}
+
+// TestIngestBodyRules: an entry batch is application/json or
+// application/x-ndjson (415 otherwise), may start with a UTF-8 byte-order
+// mark, and has nothing after a JSON array's closing ].
+func TestIngestBodyRules(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	key := with(w.Full, "Content-Type", "application/json")
+	var rec *httptest.ResponseRecorder
+	var env envelopeJSON
+	for _, ct := range []string{"", "text/plain", "application/xml", "multipart/form-data; boundary=x"} {
+		rec, env = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(w.Full, "Content-Type", ct),
+			`[{"external_id":"x","content":"y"}]`)
+		if rec.Code != 415 || env.Error.Code != "UNSUPPORTED_MEDIA_TYPE" {
+			t.Errorf("Content-Type %q: got %d %s, want 415 UNSUPPORTED_MEDIA_TYPE", ct, rec.Code, rec.Body)
+		}
+	}
+	rec, _ = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", with(w.Full, "Content-Type", "application/x-ndjson; charset=utf-8"),
+		"\xef\xbb\xbf{\"external_id\":\"bom\",\"content\":\"A UTF-8 file with a byte-order mark.\"}\n")
+	if rec.Code != 200 {
+		t.Errorf("NDJSON after a BOM: got %d %s, want 200", rec.Code, rec.Body)
+	}
+	rec, env = w.do(t, http.MethodPost, "/api/v1/feeds/beta/entries", key, `[{"external_id":"t","content":"y"}] {"more":1}`)
+	if rec.Code != 400 || env.Error.Code != "VALIDATION_ERROR" {
+		t.Errorf("data after the array: got %d %s, want 400", rec.Code, rec.Body)
 	}
 }

@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -118,12 +117,43 @@ func (s *Server) bodyLimit(def int64, byRoute map[string]int64) gin.HandlerFunc 
 	}
 }
 
-// deadline gives every request a context that ends after api.RequestTimeout.
-func deadline() gin.HandlerFunc {
+// deadline gives every request the request layer's bounded context: it ends
+// after api.RequestTimeout, or as soon as the database is seen down. /api/mcp
+// is left alone: the SDK writes no response at all once the HTTP request's
+// context has ended, so the MCP handler bounds each tool call instead (and
+// authenticate bounds the key check).
+func (s *Server) deadline() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), api.RequestTimeout)
+		if c.FullPath() == mcpPath {
+			c.Next()
+			return
+		}
+		ctx, cancel := s.api.Bound(c.Request.Context())
 		defer cancel()
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()
 	}
+}
+
+// checkTextInput refuses a request whose query parameters, path parameters
+// or feed header hold invalid UTF-8 or a NUL character: 400
+// VALIDATION_ERROR naming the parameter, before anything reaches the
+// database.
+func checkTextInput(c *gin.Context) error {
+	for name, values := range c.Request.URL.Query() {
+		if err := api.CheckText("query string", name); err != nil {
+			return err
+		}
+		for _, v := range values {
+			if err := api.CheckText(name, v); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range c.Params {
+		if err := api.CheckText(p.Key, p.Value); err != nil {
+			return err
+		}
+	}
+	return api.CheckText(headerFeed, c.GetHeader(headerFeed))
 }

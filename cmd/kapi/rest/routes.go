@@ -14,6 +14,7 @@ const mcpPath = "/api/mcp"
 // its own and admits each tool call as its tool needs.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/health", s.handle(s.health))
+	r.GET("/ready", s.handle(s.ready))
 	r.Any(mcpPath, s.authenticated(), s.mcpHandler())
 
 	v1 := r.Group("/api/v1", s.bodyLimit(maxBodyBytes, map[string]int64{"/api/v1/feeds/:feed/entries": maxBatchBytes}))

@@ -32,8 +32,10 @@ type Deps struct {
 	// MCP is served at /api/mcp behind the same middleware and the Bearer key
 	// check, with the caller in the request's context (api.PrincipalFrom);
 	// nil: /api/mcp is NOT_FOUND.
-	MCP     http.Handler
-	DB      Pinger
+	MCP http.Handler
+	DB  Pinger
+	// Checks are what GET /ready reports; none: the database (DB), required.
+	Checks  []Check
 	Logger  *slog.Logger
 	Version string
 	// Now is the clock of the stats cache; default time.Now.
@@ -51,6 +53,7 @@ type Server struct {
 	api        *api.Service
 	mcp        http.Handler
 	db         Pinger
+	checks     []Check
 	logger     *slog.Logger
 	version    string
 	now        func() time.Time
@@ -64,8 +67,11 @@ type Server struct {
 // New builds the router with every route and middleware.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{api: deps.API, mcp: deps.MCP, db: deps.DB, logger: deps.Logger, version: deps.Version, now: deps.Now,
-		observer: deps.Observer, proxies: deps.TrustedProxies}
+	s := &Server{api: deps.API, mcp: deps.MCP, db: deps.DB, checks: deps.Checks, logger: deps.Logger,
+		version: deps.Version, now: deps.Now, observer: deps.Observer, proxies: deps.TrustedProxies}
+	if s.checks == nil && s.db != nil {
+		s.checks = []Check{{Name: "database", Required: true, Probe: s.db.Ping}}
+	}
 	if s.api == nil {
 		s.api = api.New(api.Deps{})
 	}
@@ -80,16 +86,39 @@ func New(deps Deps) *Server {
 	return s
 }
 
-// Handler returns the http.Handler to serve.
-func (s *Server) Handler() http.Handler { return s.router }
+// Handler returns the http.Handler to serve. HEAD works wherever GET does:
+// it is served as the GET, without the body (RFC 9110 §9.3.2); /api/mcp
+// takes every method itself.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead && r.URL.Path != mcpPath {
+			get := r.Clone(r.Context())
+			get.Method = http.MethodGet
+			s.router.ServeHTTP(headWriter{w}, get)
+			return
+		}
+		s.router.ServeHTTP(w, r)
+	})
+}
+
+// headWriter sends a GET's status and headers without its body.
+type headWriter struct{ http.ResponseWriter }
+
+func (headWriter) Write(b []byte) (int, error) { return len(b), nil }
 
 // handlerFunc is a handler that returns its error to the one converter.
 type handlerFunc func(c *gin.Context) error
 
-// handle adapts a handlerFunc to gin, rendering a returned error.
+// handle adapts a handlerFunc to gin, rendering a returned error. The
+// request's text input is checked first (checkTextInput), after admission so
+// that the refusal carries the rate-limit headers.
 func (s *Server) handle(h handlerFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := h(c); err != nil {
+		err := checkTextInput(c)
+		if err == nil {
+			err = h(c)
+		}
+		if err != nil {
 			s.fail(c, err)
 		}
 	}
@@ -105,7 +134,7 @@ func (s *Server) buildRouter() *gin.Engine {
 		s.logger.Error("ignoring KAPI_TRUSTED_PROXIES", "error", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(requestID(), accessLog(s.logger, s.observer), s.recovery(), deadline())
+	r.Use(requestID(), accessLog(s.logger, s.observer), s.recovery(), s.deadline())
 	r.NoRoute(s.handle(notFound))
 	r.NoMethod(s.handle(func(c *gin.Context) error {
 		return api.NewError(api.CodeMethodNotAllowed, "", map[string]any{"method": c.Request.Method})

@@ -236,7 +236,8 @@ func TestErrorTable(t *testing.T) {
 		{"VALIDATION_ERROR", 400}, {"INVALID_FEED", 400}, {"UNAUTHORIZED", 401},
 		{"INSUFFICIENT_SCOPE", 403}, {"SUBSCRIPTION_INACTIVE", 403}, {"FEED_NOT_SUBSCRIBED", 403},
 		{"CATEGORY_RESTRICTED", 403}, {"TIER_INSUFFICIENT", 403}, {"NOT_FOUND", 404}, {"FEED_UNAVAILABLE", 404},
-		{"METHOD_NOT_ALLOWED", 405}, {"PAYLOAD_TOO_LARGE", 413}, {"LEGAL_REVIEW_REQUIRED", 412}, {"STRIPE_CONNECT_REQUIRED", 412},
+		{"METHOD_NOT_ALLOWED", 405}, {"PAYLOAD_TOO_LARGE", 413}, {"UNSUPPORTED_MEDIA_TYPE", 415},
+		{"LEGAL_REVIEW_REQUIRED", 412}, {"STRIPE_CONNECT_REQUIRED", 412},
 		{"RATE_LIMIT_EXCEEDED", 429}, {"INTERNAL_ERROR", 500}, {"SERVICE_UNAVAILABLE", 503},
 	}
 	if n := len(api.Codes()); n != len(tests) {
@@ -350,8 +351,10 @@ func TestAccessLogOmitsQueryAndHeaders(t *testing.T) {
 }
 
 // TestMCPMounted: /api/mcp passes through the same middleware as every route
-// (request id, deadline, recovery) and the key check, and the MCP handler
-// finds the caller and the request id in the request's context.
+// (request id, recovery) and the key check, and the MCP handler finds the
+// caller and the request id in the request's context. Its context has no
+// deadline: the SDK drops the answer of a request whose context ended, so
+// the MCP handler bounds each tool call itself.
 func TestMCPMounted(t *testing.T) {
 	t.Parallel()
 	as := newAuthServer(t, authOptions{})
@@ -376,7 +379,7 @@ func TestMCPMounted(t *testing.T) {
 		return rec
 	}
 	rec := serve("/api/mcp", map[string]string{"Authorization": "Bearer " + key, "X-Request-Id": "client-req-0001"})
-	if want := acct.String() + " client-req-0001 true"; rec.Code != http.StatusOK || rec.Body.String() != want {
+	if want := acct.String() + " client-req-0001 false"; rec.Code != http.StatusOK || rec.Body.String() != want {
 		t.Errorf("with a key: got %d %q, want 200 %q", rec.Code, rec.Body, want)
 	}
 	if rec = serve("/api/mcp", nil); rec.Code != http.StatusUnauthorized || !strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), "Bearer") {
@@ -387,5 +390,64 @@ func TestMCPMounted(t *testing.T) {
 	}
 	if !strings.Contains(as.logs.String(), `"route":"/api/mcp"`) {
 		t.Errorf("no access log line for /api/mcp:\n%s", as.logs)
+	}
+}
+
+// TestHeadWorksWhereGetDoes: HEAD answers as GET does (status, headers),
+// without a body, on public and authenticated routes alike.
+func TestHeadWorksWhereGetDoes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for _, path := range []string{"/health", "/ready", "/api/v1/health", "/api/v1/stats", "/api/v1/usage", "/api/v1/feeds"} {
+		get, head := httptest.NewRequest(http.MethodGet, path, nil), httptest.NewRequest(http.MethodHead, path, nil)
+		for _, r := range []*http.Request{get, head} {
+			r.Header.Set("Authorization", "Bearer "+w.Full)
+		}
+		getRec, headRec := httptest.NewRecorder(), httptest.NewRecorder()
+		w.Handler().ServeHTTP(getRec, get)
+		w.Handler().ServeHTTP(headRec, head)
+		if headRec.Code != getRec.Code || headRec.Code != http.StatusOK || headRec.Body.Len() != 0 ||
+			headRec.Header().Get("Content-Type") != getRec.Header().Get("Content-Type") {
+			t.Errorf("HEAD %s: %d, %d body bytes, %q; GET: %d, %q", path, headRec.Code, headRec.Body.Len(),
+				headRec.Header().Get("Content-Type"), getRec.Code, getRec.Header().Get("Content-Type"))
+		}
+	}
+}
+
+// TestReady reports each dependency: 200 while the required ones answer
+// (an optional one failing is reported), 503 with Retry-After and the
+// report in details.checks when a required one fails.
+func TestReady(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	fail := func(context.Context) error { return errors.New("down") }
+	tests := []struct {
+		name   string
+		checks []Check
+		status int
+		report string
+	}{
+		{"all up", []Check{{Name: "database", Required: true, Probe: db.Ping}}, 200, "map[database:ok]"},
+		{"redis down", []Check{{Name: "database", Required: true, Probe: db.Ping}, {Name: "redis", Probe: fail}},
+			200, "map[database:ok redis:failing]"},
+		{"database down", []Check{{Name: "database", Required: true, Probe: fail}, {Name: "redis", Probe: db.Ping}},
+			503, "map[database:failing redis:ok]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := &testServer{Server: New(Deps{DB: db, Checks: tt.checks}), logs: &bytes.Buffer{}}
+			rec, env := ts.do(t, http.MethodGet, "/ready", nil, "")
+			var report any
+			if rec.Code == http.StatusOK {
+				var data struct{ Checks map[string]string }
+				_ = json.Unmarshal(env.Data, &data)
+				report = data.Checks
+			} else if env.Error != nil {
+				report = env.Error.Details["checks"]
+			}
+			if rec.Code != tt.status || fmt.Sprint(report) != tt.report || (rec.Code == 503) != (rec.Header().Get("Retry-After") != "") {
+				t.Errorf("got %d %v (Retry-After %q), want %d %s", rec.Code, report, rec.Header().Get("Retry-After"), tt.status, tt.report)
+			}
+		})
 	}
 }
