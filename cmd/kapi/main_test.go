@@ -196,9 +196,11 @@ func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
 
 var listenLine = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
 
+// waitForListen waits for the server's "listening" line. The bound is generous:
+// under -race on a loaded 2-core machine loading the model alone has taken 20 s.
 func waitForListen(t *testing.T, logs *syncBuffer) string {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := listenLine.FindStringSubmatch(logs.String()); m != nil {
 			return m[1]
