@@ -1,11 +1,11 @@
 -- 007: a passage row stays whole in its heap page.
 --
--- A passage row is about 2.4 kB (a 768-dimension halfvec of 1.5 kB and the
--- window's lexemes), over the 2 kB above which Postgres toasts a row: every
--- insert tried to compress the lexemes (pglz, 6% of the ingest's Postgres
--- time in a profile of search BenchmarkIngest) and then moved the vector,
--- which never compresses, into the TOAST table, one more heap and index
--- insert per passage; every exact-scan read of a vector then fetched it back.
+-- A passage row is about 2 kB: a 768-dimension halfvec of 1.5 kB and the
+-- window's lexemes (Cranfield: median 1,940 bytes, a tenth over 2,032; longer
+-- words make more). Above 2,032 bytes Postgres toasts a row: it tries to
+-- compress the lexemes (pglz) and then moves the vector, which never
+-- compresses, into the TOAST table, one more heap and index insert for that
+-- passage, and one more fetch each time an exact scan or a mean reads it.
 -- With the target at its maximum, rows under 8 kB stay inline and
 -- uncompressed (new rows; existing ones move when they are rewritten).
 ALTER TABLE passages SET (toast_tuple_target = 8160);
