@@ -93,6 +93,18 @@ func (m *metrics) watchCache(c *embed.Cached) {
 	)
 }
 
+// watchBreaker exposes the state of the circuit breaker around the embedder.
+func (m *metrics) watchBreaker(g *embed.Guarded) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kapi_embedder_breaker_open",
+		Help: "1 while the embedder's circuit breaker is open (embeddings fail at once), else 0."},
+		func() float64 {
+			if g.Open() {
+				return 1
+			}
+			return 0
+		}))
+}
+
 func hitRatio(s embed.CacheStats) float64 {
 	if s.Hits+s.Misses == 0 {
 		return 0

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kapi-project/kapi/embed"
 	"github.com/kapi-project/kapi/migrations/pgtest"
@@ -166,5 +167,36 @@ func TestEmbedderErrorsAreCounted(t *testing.T) {
 	}
 	if got["query"] != 1 || got["documents"] != 1 {
 		t.Errorf("kapi_embedder_errors_total: got %v, want query 1 and documents 1", got)
+	}
+}
+
+// TestBreakerStateIsExposed: kapi_embedder_breaker_open goes from 0 to 1 when
+// the embedder's failures open the breaker.
+func TestBreakerStateIsExposed(t *testing.T) {
+	t.Parallel()
+	m := newMetrics()
+	g := embed.NewGuarded(failingEmbedder{}, embed.GuardOptions{TripAfter: 2, OpenFor: time.Minute})
+	m.watchBreaker(g)
+	open := func() float64 {
+		families, err := m.reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fam := range families {
+			if fam.GetName() == "kapi_embedder_breaker_open" {
+				return fam.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		t.Fatal("kapi_embedder_breaker_open is not registered")
+		return -1
+	}
+	if v := open(); v != 0 {
+		t.Errorf("before any failure: %v, want 0", v)
+	}
+	for range 2 {
+		g.EmbedQuery(context.Background(), "q")
+	}
+	if v := open(); v != 1 {
+		t.Errorf("after two failures: %v, want 1", v)
 	}
 }

@@ -74,6 +74,7 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	// stands outside them.
 	guarded := embed.NewGuarded(timedEmbedder{inner: embedder, m: m},
 		embed.GuardOptions{QueryBudget: cfg.EmbedBudget, Logger: logger})
+	m.watchBreaker(guarded)
 	queries, err := withQueryCache(guarded, cfg, rdb, logger)
 	if err != nil {
 		return err
