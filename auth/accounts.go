@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -50,6 +52,9 @@ func (a *Accounts) Create(ctx context.Context, name string, tier Tier) (Account,
 	}
 	if n := len([]rune(name)); n < 1 || n > 200 {
 		return Account{}, fmt.Errorf("%w: name must be 1 to 200 characters", ErrInvalid)
+	}
+	if !utf8.ValidString(name) || strings.IndexByte(name, 0) >= 0 { // Postgres stores neither (22021)
+		return Account{}, fmt.Errorf("%w: name must be valid UTF-8 without NUL characters", ErrInvalid)
 	}
 	acc, err := scanAccount(a.db.QueryRow(ctx, createAccountSQL, name, tier))
 	if err != nil {

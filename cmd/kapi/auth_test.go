@@ -73,6 +73,7 @@ func TestAccountAndKeyCommandErrors(t *testing.T) {
 		{[]string{"accounts", "delete"}, 2},
 		{[]string{"accounts", "create"}, 2},
 		{[]string{"accounts", "create", "--name", "x", "--tier", "gold"}, 1},
+
 		{[]string{"accounts", "update", "--id", "nope"}, 2},
 		{[]string{"accounts", "update", "--id", "00000000-0000-0000-0000-000000000001", "--tier", "pro"}, 3},
 		{[]string{"keys", "create", "--account", "nope"}, 2},
@@ -84,6 +85,13 @@ func TestAccountAndKeyCommandErrors(t *testing.T) {
 	for _, tt := range tests {
 		if got := run(context.Background(), tt.args, env, io.Discard, io.Discard); got != tt.wantCode {
 			t.Errorf("kapi %s: exit %d, want %d", strings.Join(tt.args, " "), got, tt.wantCode)
+		}
+	}
+	for _, name := range []string{"a\x00b", "\xff"} { // refused before Postgres, saying why
+		var errOut bytes.Buffer
+		code := run(context.Background(), []string{"accounts", "create", "--name", name, "--tier", "pro"}, env, io.Discard, &errOut)
+		if code != 1 || !strings.Contains(errOut.String(), "valid UTF-8 without NUL") {
+			t.Errorf("accounts create --name %q: exit %d, %s; want 1 saying the name must be valid UTF-8 without NUL", name, code, errOut.String())
 		}
 	}
 }
