@@ -15,13 +15,17 @@ import (
 // Run: go test -run '^$' -bench Ingest -benchtime 10x ./search/
 //
 // The sub-benchmark without-hnsw drops the vector index first, to show how much
-// of the cost is pgvector's graph insertion rather than kapi's write path.
+// of the cost is pgvector's graph insertion rather than kapi's write path;
+// without-hnsw-2-in-flight keeps two batches in flight at once.
 func BenchmarkIngest(b *testing.B) {
-	b.Run("with-hnsw", func(b *testing.B) { benchmarkIngest(b, true) })
-	b.Run("without-hnsw", func(b *testing.B) { benchmarkIngest(b, false) })
+	b.Run("with-hnsw", func(b *testing.B) { benchmarkIngest(b, true, 1) })
+	b.Run("without-hnsw", func(b *testing.B) { benchmarkIngest(b, false, 1) })
+	b.Run("without-hnsw-2-in-flight", func(b *testing.B) { benchmarkIngest(b, false, 2) })
 }
 
-func benchmarkIngest(b *testing.B, hnsw bool) {
+// benchmarkIngest ingests with writers batches in flight at once into one
+// feed, as concurrent REST ingests do.
+func benchmarkIngest(b *testing.B, hnsw bool, writers int) {
 	eng, pool, _ := testEngineTB(b)
 	ctx := context.Background()
 	feed := newFeed(b, pool, "bench-ingest", "english")
@@ -30,22 +34,35 @@ func benchmarkIngest(b *testing.B, hnsw bool) {
 			b.Fatal(err)
 		}
 	}
-	runIngest(b, eng, feed)
+	runIngest(b, eng, feed, writers)
 }
 
 // runIngest ingests b.N batches of generated entries into feed and reports
 // the entries stored per second. The batches are made before the clock
 // starts: the generator is not part of what is measured.
-func runIngest(b *testing.B, eng *Engine, feed Feed) {
+func runIngest(b *testing.B, eng *Engine, feed Feed, writers int) {
 	ctx := context.Background()
-	batches := make([][]NewEntry, b.N)
-	for i := range batches {
-		batches[i] = benchBatch(i)
+	batches := make(chan []NewEntry, b.N)
+	for i := range b.N {
+		batches <- benchBatch(i)
 	}
+	close(batches)
 	b.ResetTimer()
 	start := time.Now()
-	for _, batch := range batches {
-		if _, err := eng.Ingest(ctx, feed, batch); err != nil {
+	errs := make(chan error, writers)
+	for range writers {
+		go func() {
+			for batch := range batches {
+				if _, err := eng.Ingest(ctx, feed, batch); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
 			b.Fatal(err)
 		}
 	}
