@@ -152,6 +152,71 @@ func TestKeywordStatsUnderConcurrentIngest(t *testing.T) {
 	assertExhaustive(t, eng, pool, []Feed{feed}, "alpha bravo", 20)
 }
 
+// Concurrent ingests that name the same entries, each batch listing them in
+// another order and with other texts, all succeed (the upsert locks rows in
+// external_id order, and a deadlock Postgres still breaks is run again), and
+// leave every entry as one of the versions written, with exact statistics.
+func TestConcurrentIngestOfTheSameEntries(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
+	feed := newFeed(t, pool, "contended", "english")
+	versions := map[string]map[string]bool{} // external id → contents written
+	var batches [][]NewEntry
+	for w := range 4 {
+		entries := generated(200, uint64(20+w))
+		if w%2 == 1 {
+			slices.Reverse(entries)
+		}
+		for _, e := range entries {
+			if versions[e.ExternalID] == nil {
+				versions[e.ExternalID] = map[string]bool{}
+			}
+			versions[e.ExternalID][e.Content] = true
+		}
+		batches = append(batches, entries[:100], entries[100:])
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(batches))
+	for w := range 4 {
+		wg.Go(func() {
+			for _, b := range [][]NewEntry{batches[2*w], batches[2*w+1]} {
+				if _, err := eng.Ingest(context.Background(), feed, b); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("ingest: %v", err)
+	}
+	rows, err := pool.Query(context.Background(), `SELECT external_id, content FROM entries WHERE feed_id = $1`, feed.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := 0
+	for rows.Next() {
+		var ext, content string
+		if err := rows.Scan(&ext, &content); err != nil {
+			t.Fatal(err)
+		}
+		stored++
+		if !versions[ext][content] {
+			t.Errorf("entry %s holds a content no batch wrote: %q", ext, content)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if stored != len(versions) {
+		t.Errorf("%d entries stored, want %d", stored, len(versions))
+	}
+	assertStatsMatchRebuild(t, pool, feed)
+	assertExhaustive(t, eng, pool, []Feed{feed}, "alpha bravo", 20)
+}
+
 // A writer that changes an entry's text without a new doc_no is refused:
 // its postings would no longer describe it.
 func TestKeywordRefusesStaleDocNo(t *testing.T) {

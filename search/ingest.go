@@ -3,12 +3,15 @@ package search
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/kapi-project/kapi/embed"
 )
@@ -60,6 +63,8 @@ func (e *Engine) Ingest(ctx context.Context, feed Feed, batch []NewEntry) ([]Ing
 		return nil, err
 	}
 	results := make([]IngestResult, len(entries))
+	// changed is in external_id order, the order the upsert locks rows in, so
+	// that concurrent batches naming the same entries lock them in one order.
 	var changed []int
 	for i, v := range entries {
 		results[i] = IngestResult{ExternalID: v.ExternalID, Outcome: Created}
@@ -76,6 +81,7 @@ func (e *Engine) Ingest(ctx context.Context, feed Feed, batch []NewEntry) ([]Ing
 		e.hooks.ingested(results)
 		return results, nil
 	}
+	slices.SortFunc(changed, func(a, b int) int { return strings.Compare(entries[a].ExternalID, entries[b].ExternalID) })
 	passages, err := e.embedChanged(ctx, feed.ID, model, entries, changed, stored)
 	if err != nil {
 		return nil, err
@@ -174,14 +180,14 @@ RETURNING e.id, e.external_id, (e.xmax = 0) AS inserted, e.doc_no, e.search_vect
 // docNosSQL draws $1 doc_no values for the entry versions a batch writes.
 const docNosSQL = `SELECT array_agg(nextval('entries_doc_no_seq')) FROM generate_series(1, $1)`
 
+// upsert stores the entries idx of a batch, their passages and their keyword
+// postings in one transaction, run again (up to maxWriteAttempts times in all)
+// when Postgres rolls it back to break a deadlock.
 func (e *Engine) upsert(ctx context.Context, feed Feed, entries []validEntry, idx []int,
 	passages [][]passage, model string, results []IngestResult) error {
 	// Tag lists are ragged (Postgres has no ragged arrays) and metadata is an object,
 	// so both travel as JSON text.
-	cols := struct {
-		ext, title, content, category, url, tags, meta []string
-		conf                                           []float32
-	}{}
+	var cols batchColumns
 	for _, i := range idx {
 		v := entries[i]
 		cols.ext = append(cols.ext, v.ExternalID)
@@ -197,29 +203,73 @@ func (e *Engine) upsert(ctx context.Context, feed Feed, entries []validEntry, id
 	for _, i := range idx {
 		byExt[entries[i].ExternalID] = i
 	}
-	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
-		var docNos []int64
-		if err := tx.QueryRow(ctx, docNosSQL, len(idx)).Scan(&docNos); err != nil {
-			return fmt.Errorf("number entries: %w", err)
-		}
-		rows, err := tx.Query(ctx, upsertSQL, feed.ID, feed.Language, model,
-			cols.ext, cols.title, cols.content, cols.category, cols.tags, cols.conf,
-			cols.url, cols.meta, docNos)
-		if err != nil {
-			return fmt.Errorf("store entries: %w", err)
-		}
-		versions, err := readUpserted(rows, byExt, docNos, results)
-		if err != nil {
+	// Concurrent batches into one feed lock rows in one order (entries by
+	// external_id, then the keyword statistics by lexeme), so a deadlock
+	// should not happen; should Postgres still report one (or a serialization
+	// failure), the transaction rolled back whole and is run again.
+	for attempt := 1; ; attempt++ {
+		w := batchWrite{feed, model, entries, idx, passages, cols, byExt, results}
+		err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error { return w.run(ctx, tx) })
+		if attempt == maxWriteAttempts || !retryable(err) {
 			return err
 		}
-		// Passages first (their HNSW inserts are the slow part): the keyword
-		// index locks the feed's statistics until the commit, so concurrent
-		// batches into one feed wait for each other only for that last step.
-		if err := writeEntryPassages(ctx, tx, feed.ID, model, entries, idx, passages, results); err != nil {
-			return err
-		}
-		return indexKeywords(ctx, tx, feed.ID, versions)
-	})
+	}
+}
+
+// maxWriteAttempts bounds the runs of a batch's transaction (upsert).
+const maxWriteAttempts = 3
+
+// retryable reports a transaction that Postgres rolled back to break a
+// deadlock or a serialization conflict: running it again can succeed.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+// batchColumns are the columns of a batch's upsert, one slice per column.
+type batchColumns struct {
+	ext, title, content, category, url, tags, meta []string
+	conf                                           []float32
+}
+
+// batchWrite is what upsert writes in one transaction: the entries at idx,
+// their columns, and passages[j] of entries[idx[j]]; results receive the ids
+// and outcomes (byExt maps an external id to its index in entries).
+type batchWrite struct {
+	feed     Feed
+	model    string
+	entries  []validEntry
+	idx      []int
+	passages [][]passage
+	cols     batchColumns
+	byExt    map[string]int
+	results  []IngestResult
+}
+
+// run is upsert's transaction. Running it again after a rollback writes the
+// same and sets the same results.
+func (w batchWrite) run(ctx context.Context, tx pgx.Tx) error {
+	var docNos []int64
+	if err := tx.QueryRow(ctx, docNosSQL, len(w.idx)).Scan(&docNos); err != nil {
+		return fmt.Errorf("number entries: %w", err)
+	}
+	rows, err := tx.Query(ctx, upsertSQL, w.feed.ID, w.feed.Language, w.model,
+		w.cols.ext, w.cols.title, w.cols.content, w.cols.category, w.cols.tags, w.cols.conf,
+		w.cols.url, w.cols.meta, docNos)
+	if err != nil {
+		return fmt.Errorf("store entries: %w", err)
+	}
+	versions, err := readUpserted(rows, w.byExt, docNos, w.results)
+	if err != nil {
+		return err
+	}
+	// Passages first (their HNSW inserts are the slow part): the keyword
+	// index locks the feed's statistics until the commit, so concurrent
+	// batches into one feed wait for each other only for that last step.
+	if err := writeEntryPassages(ctx, tx, w.feed.ID, w.model, w.entries, w.idx, w.passages, w.results); err != nil {
+		return err
+	}
+	return indexKeywords(ctx, tx, w.feed.ID, versions)
 }
 
 // readUpserted reads upsertSQL's rows into results (by external id, through

@@ -105,7 +105,9 @@ type termTF struct {
 // quotes and backslashes in lexemes doubled) into each lexeme's position
 // counts per field, and the total number of positions.
 func parseTSVector(s string) ([]termTF, int64, error) {
-	var out []termTF
+	// Lexemes are separated by single spaces: the count bounds their number
+	// (a lexeme with spaces inside only adds room).
+	out := make([]termTF, 0, strings.Count(s, " ")+1)
 	var total int64
 	for i := 0; i < len(s); {
 		if s[i] == ' ' {

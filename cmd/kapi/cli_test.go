@@ -41,7 +41,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		t.Errorf("kapi help ingest: exit %d, stdout %q", code, out)
 	}
 	env := envOf(map[string]string{"DATABASE_URL": pgtest.NewDatabase(t)})
-	for _, args := range [][]string{{"ingest", "--bogus"}, {"migrate", "extra"}, {"feeds", "list", "--x"}} {
+	for _, args := range [][]string{{"ingest", "--bogus"}, {"ingest", "--in-flight", "5", "--feed", "x", "f.json"}, {"migrate", "extra"}, {"feeds", "list", "--x"}} {
 		code, out, errOut := runCapture(env, args...)
 		if code != exitUsage || out != "" || !strings.Contains(errOut, "Usage:\n  kapi "+args[0]) {
 			t.Errorf("kapi %s: exit %d, stderr %q; want 2 and the usage on stderr", strings.Join(args, " "), code, errOut)
@@ -73,17 +73,18 @@ func writeArray(t *testing.T, n int, extra string) string {
 	return path
 }
 
-// TestIngestArraysOfEverySize: with --batch 3, arrays of 1, 2, 3 and 4
-// entries are stored whole, exit 0, and say so; running again changes nothing.
+// TestIngestArraysOfEverySize: with --batch 3, arrays of 1, 2, 3, 4 and 25
+// entries are stored whole, exit 0, and say so, with up to 4 batches in
+// flight; running again changes nothing.
 func TestIngestArraysOfEverySize(t *testing.T) {
 	t.Parallel()
 	env := envOf(map[string]string{"DATABASE_URL": pgtest.NewDatabase(t)})
-	for _, n := range []int{1, 2, 3, 4} {
+	for _, n := range []int{1, 2, 3, 4, 25} {
 		slug := fmt.Sprintf("bikes-%d", n)
 		runJSON(t, env, &feedJSON{}, "feeds", "create", "--slug", slug, "--name", slug)
 		path := writeArray(t, n, "")
 		var sum ingestSummary
-		runJSON(t, env, &sum, "ingest", "--feed", slug, "--batch", "3", path)
+		runJSON(t, env, &sum, "ingest", "--feed", slug, "--batch", "3", "--in-flight", "4", path)
 		if sum.Entries != n || sum.Created != n || sum.Batches != (n+2)/3 || sum.Error != "" {
 			t.Errorf("%d entries: got %+v", n, sum)
 		}

@@ -8,7 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kapi-project/kapi/feeds"
 	"github.com/kapi-project/kapi/search"
@@ -31,12 +34,18 @@ type ingestSummary struct {
 	Error            string  `json:"error,omitempty"`
 }
 
+// maxInFlight bounds --in-flight: each batch in flight holds a connection and,
+// with the local model, a core; beyond a few they only queue on the feed's
+// keyword statistics, which batches into one feed take in turn.
+const maxInFlight = 4
+
 // ingestFlags is the command line of `kapi ingest`.
 type ingestFlags struct {
-	feed   string
-	batch  int
-	dryRun bool
-	files  []string
+	feed     string
+	batch    int
+	inFlight int
+	dryRun   bool
+	files    []string
 }
 
 func parseIngestFlags(args []string) (ingestFlags, error) {
@@ -44,6 +53,7 @@ func parseIngestFlags(args []string) (ingestFlags, error) {
 	fs := newFlagSet("ingest")
 	fs.StringVar(&f.feed, "feed", "", "feed slug or UUID to ingest into (required)")
 	fs.IntVar(&f.batch, "batch", search.MaxBatch, "entries per batch (1-500)")
+	fs.IntVar(&f.inFlight, "in-flight", 2, "batches embedded and stored at once (1-4): one embeds while another writes")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "read and validate the files, store nothing")
 	if err := fs.Parse(args); err != nil {
 		return f, usageError{err}
@@ -55,6 +65,9 @@ func parseIngestFlags(args []string) (ingestFlags, error) {
 	if f.batch < 1 || f.batch > search.MaxBatch {
 		return f, usageError{fmt.Errorf("--batch must be 1-%d", search.MaxBatch)}
 	}
+	if f.inFlight < 1 || f.inFlight > maxInFlight {
+		return f, usageError{fmt.Errorf("--in-flight must be 1-%d", maxInFlight)}
+	}
 	return f, nil
 }
 
@@ -63,7 +76,7 @@ func ingestCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdout, std
 	if err != nil {
 		return err
 	}
-	in := ingester{batch: f.batch, stderr: stderr, logger: logger}
+	in := ingester{batch: f.batch, inFlight: f.inFlight, stderr: stderr, logger: logger}
 	sum := ingestSummary{Feed: f.feed, DryRun: f.dryRun, Files: len(f.files)}
 	if f.feed != "" {
 		closeDB, err := in.open(ctx, cfg, f, &sum)
@@ -119,16 +132,21 @@ func (in *ingester) open(ctx context.Context, cfg Config, f ingestFlags, sum *in
 // ingester stores batches with engine, or only validates them when engine is
 // nil (--dry-run).
 type ingester struct {
-	engine *search.Engine
-	feed   search.Feed
-	batch  int
-	stderr io.Writer
-	logger *slog.Logger
+	engine   *search.Engine
+	feed     search.Feed
+	batch    int
+	inFlight int // batches embedded and stored at once
+	stderr   io.Writer
+	logger   *slog.Logger
 }
 
-// file ingests one file batch by batch. A bad record stops the run with the
-// file and line; the batch it is in is not stored, earlier batches are, and
-// running again resumes: unchanged entries are skipped without re-embedding.
+// file ingests one file batch by batch, with up to in.inFlight batches being
+// embedded and stored at once (one embeds while another writes). Each batch
+// is validated before it is sent, so a bad record stops the run with the file
+// and line before anything after it is sent: the batch it is in is not stored,
+// every batch before it is, and running again resumes (unchanged entries are
+// skipped without re-embedding). A batch that fails in the store stops the
+// sending too; the batches already in flight finish and are counted.
 func (in ingester) file(ctx context.Context, path string, sum *ingestSummary) error {
 	total, err := countEntries(path)
 	if err != nil {
@@ -145,40 +163,75 @@ func (in ingester) file(ctx context.Context, path string, sum *ingestSummary) er
 	}
 	bar := newProgress(in.stderr, path, total)
 	defer bar.Finish()
-	for {
-		batch, lines, err := search.ReadBatch(r, in.batch)
-		if err != nil {
-			return fmt.Errorf("%s: %w (nothing of this batch was stored)", path, err)
-		}
-		if len(batch) == 0 {
-			sum.SkippedBlank += r.Skipped()
-			return nil
-		}
-		if err := in.store(ctx, batch, sum); err != nil {
-			return batchFailure(path, lines, err)
-		}
-		bar.Add(len(batch))
-		if !onTerminal() {
-			in.logger.Info("ingest progress", "file", path, "done", sum.Entries, "total", total)
+	var (
+		mu     sync.Mutex
+		failed error // the first batch's failure, in file order
+		at     = -1  // the number of that batch
+	)
+	fail := func(n int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if failed == nil || n < at {
+			failed, at = err, n
 		}
 	}
+	stopped := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return failed != nil
+	}
+	var g errgroup.Group
+	g.SetLimit(max(in.inFlight, 1))
+	for n := 0; !stopped(); n++ {
+		batch, lines, err := search.ReadBatch(r, in.batch)
+		if err != nil {
+			fail(n, fmt.Errorf("%s: %w (nothing of this batch was stored)", path, err))
+			break
+		}
+		if len(batch) == 0 {
+			break
+		}
+		if err := search.Validate(batch); err != nil {
+			fail(n, batchFailure(path, lines, err))
+			break
+		}
+		g.Go(func() error {
+			if err := in.store(ctx, batch, &mu, sum); err != nil {
+				fail(n, batchFailure(path, lines, err))
+				return nil
+			}
+			bar.Add(len(batch))
+			if !onTerminal() {
+				mu.Lock()
+				done := sum.Entries
+				mu.Unlock()
+				in.logger.Info("ingest progress", "file", path, "done", done, "total", total)
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	sum.SkippedBlank += r.Skipped()
+	return failed
 }
 
-// store ingests one batch, or validates it in a dry run, and counts it.
-func (in ingester) store(ctx context.Context, batch []search.NewEntry, sum *ingestSummary) error {
-	if in.engine == nil {
-		if err := search.Validate(batch); err != nil {
+// store ingests one batch, or validates it in a dry run, and counts it in
+// sum under mu.
+func (in ingester) store(ctx context.Context, batch []search.NewEntry, mu *sync.Mutex, sum *ingestSummary) error {
+	var results []search.IngestResult
+	if in.engine != nil {
+		var err error
+		if results, err = in.engine.Ingest(ctx, in.feed, batch); err != nil {
 			return err
 		}
-		sum.Batches++
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	sum.Batches++
+	if in.engine == nil {
 		sum.Entries += len(batch)
 		return nil
 	}
-	results, err := in.engine.Ingest(ctx, in.feed, batch)
-	if err != nil {
-		return err
-	}
-	sum.Batches++
 	tally(sum, results)
 	return nil
 }
