@@ -100,9 +100,9 @@ UPDATE accounts SET
     tier = coalesce($2, tier),
     subscription_status = coalesce($3, subscription_status),
     terms_accepted_at = CASE WHEN $4::boolean IS NULL THEN terms_accepted_at
-                             WHEN $4 THEN coalesce(terms_accepted_at, now())
+                             WHEN $4 THEN coalesce(terms_accepted_at, $5)
                              ELSE NULL END,
-    updated_at = now()
+    updated_at = $5
 WHERE id = $1
 RETURNING ` + accountColumns
 
@@ -116,7 +116,7 @@ func (a *Accounts) Update(ctx context.Context, id uuid.UUID, u AccountUpdate) (A
 	if u.Status != nil && !validStatus(*u.Status) {
 		return Account{}, fmt.Errorf("%w: status must be active, past_due or canceled, got %q", ErrInvalid, *u.Status)
 	}
-	acc, err := scanAccount(a.db.QueryRow(ctx, updateAccountSQL, id, u.Tier, u.Status, u.TermsAccepted))
+	acc, err := scanAccount(a.db.QueryRow(ctx, updateAccountSQL, id, u.Tier, u.Status, u.TermsAccepted, time.Now()))
 	if err != nil {
 		return Account{}, fmt.Errorf("update account: %w", err)
 	}

@@ -56,24 +56,58 @@ func NewQuota(db *pgxpool.Pool, opts QuotaOptions) *Quota {
 	return q
 }
 
-// asyncCommit makes the statement's implicit transaction commit without waiting
-// for the WAL flush (synchronous_commit = off for this transaction only). The
-// reservation is on every counted request's path and a durable commit costs a
-// disk flush (~3 ms here, against ~0.1 ms); a database crash can lose at most the
-// last few hundred milliseconds of counter updates, an undercount in the
-// customer's favour. Atomicity and row locking are unchanged.
-const asyncCommit = `WITH async AS (SELECT set_config('synchronous_commit', 'off', true))`
+// The quota's writes commit without waiting for the WAL flush
+// (synchronous_commit = off for their transaction only). The reservation is on
+// every counted request's path and a durable commit costs a disk flush (~3 ms
+// here, against ~0.1 ms); a database crash can lose at most the last few
+// hundred milliseconds of counter updates, an undercount in the customer's
+// favour. Atomicity and row locking are unchanged. The setting is a SET LOCAL
+// in an explicit transaction, all four statements sent at once (asyncRow):
+// Citus passes SET LOCAL on to the worker that holds the row.
 
 // reserveSQL takes one unit in one statement: it creates the month's row with 1,
 // or adds 1 only while the counter is below the limit. Row locking on the upsert
-// serialises concurrent reservations, so the counter never passes the limit.
-const reserveSQL = asyncCommit + `
+// serialises concurrent reservations, so the counter never passes the limit. The
+// time is a parameter ($5): Citus wants no volatile function in ON CONFLICT … SET.
+const reserveSQL = `
 INSERT INTO usage_counters AS u (account_id, env, period_start, queries_used)
-SELECT $1, $2, $3, 1 FROM async
+VALUES ($1, $2, $3, 1)
 ON CONFLICT (account_id, env, period_start) DO UPDATE
-    SET queries_used = u.queries_used + 1, updated_at = now()
+    SET queries_used = u.queries_used + 1, updated_at = $5
     WHERE u.queries_used < $4
 RETURNING queries_used`
+
+// asyncRow runs sql, a statement returning one bigint, in a transaction that
+// commits without waiting for the WAL flush: BEGIN, SET LOCAL, sql and COMMIT
+// in one round trip. pgx.ErrNoRows when sql returns no row (the transaction
+// still commits). After an error the connection is left in a failed
+// transaction, and the pool closes it rather than hand it out again.
+func (q *Quota) asyncRow(ctx context.Context, sql string, args ...any) (int64, error) {
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue("SET LOCAL synchronous_commit = off")
+	b.Queue(sql, args...)
+	b.Queue("COMMIT")
+	br := q.db.SendBatch(ctx, b)
+	defer br.Close()
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			return 0, err
+		}
+	}
+	var n int64
+	rowErr := br.QueryRow().Scan(&n)
+	if rowErr != nil && !errors.Is(rowErr, pgx.ErrNoRows) {
+		return 0, rowErr
+	}
+	if _, err := br.Exec(); err != nil {
+		return 0, err
+	}
+	if err := br.Close(); err != nil {
+		return 0, err
+	}
+	return n, rowErr
+}
 
 // Reserve takes one unit of p's monthly quota before a quota-counted request runs;
 // the unit is used at once, so concurrent requests see it, and stays used
@@ -85,7 +119,8 @@ func (q *Quota) Reserve(ctx context.Context, p Principal) (Reservation, Usage, e
 	if u.Limit <= 0 {
 		return Reservation{}, u, &LimitError{Kind: LimitMonth, RetryAfter: u.PeriodEnd.Sub(q.now())}
 	}
-	err := q.db.QueryRow(ctx, reserveSQL, p.AccountID, p.Env, u.PeriodStart, u.Limit).Scan(&u.Used)
+	var err error
+	u.Used, err = q.asyncRow(ctx, reserveSQL, p.AccountID, p.Env, u.PeriodStart, u.Limit, q.now())
 	if errors.Is(err, pgx.ErrNoRows) {
 		u.Used = u.Limit
 		return Reservation{}, u, &LimitError{Kind: LimitMonth, RetryAfter: u.PeriodEnd.Sub(q.now())}
@@ -96,17 +131,15 @@ func (q *Quota) Reserve(ctx context.Context, p Principal) (Reservation, Usage, e
 	return Reservation{accountID: p.AccountID, env: p.Env, periodStart: u.PeriodStart}, u, nil
 }
 
-const releaseSQL = asyncCommit + `
-UPDATE usage_counters SET queries_used = queries_used - 1, updated_at = now()
-FROM async
+const releaseSQL = `
+UPDATE usage_counters SET queries_used = queries_used - 1, updated_at = $4
 WHERE account_id = $1 AND env = $2 AND period_start = $3 AND queries_used > 0
 RETURNING queries_used`
 
 // Release gives a reserved unit back (the request failed) and returns the counter
 // afterwards, in the reservation's period.
 func (q *Quota) Release(ctx context.Context, r Reservation) (int64, error) {
-	var used int64
-	err := q.db.QueryRow(ctx, releaseSQL, r.accountID, r.env, r.periodStart).Scan(&used)
+	used, err := q.asyncRow(ctx, releaseSQL, r.accountID, r.env, r.periodStart, q.now())
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}

@@ -36,12 +36,14 @@ func scanEntry(row pgx.Row, extra ...any) (Entry, error) {
 }
 
 // listSQL: the feed set is joined with its languages so the text filter is
-// built in each feed's text-search configuration.
+// built in each feed's text-search configuration; the feeds are also named
+// directly, so that entries distributed by feed are read from theirs only.
 const listSQL = `
-SELECT ` + entryColumns + `, count(*) OVER ()
+SELECT ` + entryColumns + `
 FROM unnest($1::uuid[], $2::text[]) AS f (id, lang)
 JOIN entries e ON e.feed_id = f.id
-WHERE ($3 = '' OR e.category = $3)
+WHERE e.feed_id = ANY($1)
+  AND ($3 = '' OR e.category = $3)
   AND ($4 = '' OR e.search_vector @@ plainto_tsquery(f.lang::regconfig, $4))
   AND e.confidence >= $5
   AND ($6::timestamptz IS NULL OR e.updated_at >= $6)
@@ -49,55 +51,50 @@ WHERE ($3 = '' OR e.category = $3)
 ORDER BY e.updated_at DESC, e.id DESC
 LIMIT $8 OFFSET $9`
 
-// List returns a page of entries and the number of entries that match in all.
+// List returns a page of entries and the number of entries that match in all:
+// the page and the count are two statements sent at once (a window count
+// would carry every matching row to the one computing it before the LIMIT).
 func (e *Engine) List(ctx context.Context, q ListQuery) ([]Entry, int64, error) {
 	ids, langs := feedColumns(q.Feeds)
-	rows, err := e.pool.Query(ctx, listSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin,
-		q.Since, q.AllowedCategories, q.Limit, q.Offset)
+	b := &pgx.Batch{}
+	b.Queue(listSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin, q.Since, q.AllowedCategories, q.Limit, q.Offset)
+	b.Queue(countSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin, q.Since, q.AllowedCategories)
+	br := e.pool.SendBatch(ctx, b)
+	defer br.Close()
+	rows, err := br.Query()
 	if err != nil {
 		return nil, 0, fmt.Errorf("list entries: %w", err)
 	}
-	defer rows.Close()
 	out := []Entry{}
-	var total int64
 	for rows.Next() {
-		x, err := scanEntry(rows, &total)
+		x, err := scanEntry(rows)
 		if err != nil {
+			rows.Close()
 			return nil, 0, fmt.Errorf("list entries: %w", err)
 		}
 		out = append(out, x)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("list entries: %w", err)
 	}
-	if len(out) == 0 && q.Offset > 0 {
-		total, err = e.count(ctx, q)
+	var total int64
+	if err := br.QueryRow().Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count entries: %w", err)
 	}
-	return out, total, err
+	return out, total, br.Close()
 }
 
 const countSQL = `
 SELECT count(*)
 FROM unnest($1::uuid[], $2::text[]) AS f (id, lang)
 JOIN entries e ON e.feed_id = f.id
-WHERE ($3 = '' OR e.category = $3)
+WHERE e.feed_id = ANY($1)
+  AND ($3 = '' OR e.category = $3)
   AND ($4 = '' OR e.search_vector @@ plainto_tsquery(f.lang::regconfig, $4))
   AND e.confidence >= $5
   AND ($6::timestamptz IS NULL OR e.updated_at >= $6)
   AND ($7::text[] IS NULL OR e.category = ANY($7))`
-
-// count is the total for a page past the end, where the window count has no row
-// to ride on.
-func (e *Engine) count(ctx context.Context, q ListQuery) (int64, error) {
-	ids, langs := feedColumns(q.Feeds)
-	var n int64
-	err := e.pool.QueryRow(ctx, countSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin,
-		q.Since, q.AllowedCategories).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count entries: %w", err)
-	}
-	return n, nil
-}
 
 func feedColumns(feeds []Feed) ([]uuid.UUID, []string) {
 	ids := make([]uuid.UUID, len(feeds))
@@ -126,16 +123,31 @@ func (e *Engine) Get(ctx context.Context, feeds []Feed, id uuid.UUID, allowedCat
 	return x, nil
 }
 
+const deleteEntrySQL = `DELETE FROM entries WHERE feed_id = $1 AND id = $2`
+
+// countFeedEntriesSQL adds $2 entries (negative: removes) to feed $1's count,
+// and sets its last_entry_at to $3 when $3 is not NULL. The writers of entries
+// run it at the end of their transaction (008_feed_counters.sql): the feeds
+// row is a row of every feed, which triggers on entries do not write.
+const countFeedEntriesSQL = `
+UPDATE feeds SET entry_count = entry_count + $2, last_entry_at = coalesce($3, last_entry_at)
+WHERE id = $1`
+
 // Delete removes the entry with id from feed. Errors: ErrNotFound.
 func (e *Engine) Delete(ctx context.Context, feedID, id uuid.UUID) error {
-	tag, err := e.pool.Exec(ctx, `DELETE FROM entries WHERE feed_id = $1 AND id = $2`, feedID, id)
-	if err != nil {
-		return fmt.Errorf("delete entry: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, deleteEntrySQL, feedID, id)
+		if err != nil {
+			return fmt.Errorf("delete entry: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		if _, err := tx.Exec(ctx, countFeedEntriesSQL, feedID, -1, nil); err != nil {
+			return fmt.Errorf("delete entry: count: %w", err)
+		}
+		return nil
+	})
 }
 
 // CategoryCount is a category of a feed with its number of entries.

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -174,11 +175,13 @@ ON CONFLICT (feed_id, external_id) DO UPDATE SET
     category = excluded.category, tags = excluded.tags, confidence = excluded.confidence,
     source_url = excluded.source_url, metadata = excluded.metadata,
     embedding_model = excluded.embedding_model,
-    updated_at = now()
+    updated_at = $13
 RETURNING e.id, e.external_id, (e.xmax = 0) AS inserted, e.doc_no, e.search_vector::text`
 
-// docNosSQL draws $1 doc_no values for the entry versions a batch writes.
-const docNosSQL = `SELECT array_agg(nextval('entries_doc_no_seq')) FROM generate_series(1, $1)`
+// docNosSQL draws $1 doc_no values for the entry versions a batch writes, and
+// reads the transaction's time, which the upsert and the feed's counters take
+// as a parameter (Citus wants no volatile function in ON CONFLICT … SET).
+const docNosSQL = `SELECT array_agg(nextval('entries_doc_no_seq')), now() FROM generate_series(1, $1)`
 
 // upsert stores the entries idx of a batch, their passages and their keyword
 // postings in one transaction, run again (up to maxWriteAttempts times in all)
@@ -250,12 +253,13 @@ type batchWrite struct {
 // same and sets the same results.
 func (w batchWrite) run(ctx context.Context, tx pgx.Tx) error {
 	var docNos []int64
-	if err := tx.QueryRow(ctx, docNosSQL, len(w.idx)).Scan(&docNos); err != nil {
+	var now time.Time
+	if err := tx.QueryRow(ctx, docNosSQL, len(w.idx)).Scan(&docNos, &now); err != nil {
 		return fmt.Errorf("number entries: %w", err)
 	}
 	rows, err := tx.Query(ctx, upsertSQL, w.feed.ID, w.feed.Language, w.model,
 		w.cols.ext, w.cols.title, w.cols.content, w.cols.category, w.cols.tags, w.cols.conf,
-		w.cols.url, w.cols.meta, docNos)
+		w.cols.url, w.cols.meta, docNos, now)
 	if err != nil {
 		return fmt.Errorf("store entries: %w", err)
 	}
@@ -269,7 +273,19 @@ func (w batchWrite) run(ctx context.Context, tx pgx.Tx) error {
 	if err := writeEntryPassages(ctx, tx, w.feed.ID, w.model, w.entries, w.idx, w.passages, w.results); err != nil {
 		return err
 	}
-	return indexKeywords(ctx, tx, w.feed.ID, versions)
+	if err := indexKeywords(ctx, tx, w.feed.ID, versions); err != nil {
+		return err
+	}
+	created := 0
+	for _, i := range w.idx {
+		if w.results[i].Outcome == Created {
+			created++
+		}
+	}
+	if _, err := tx.Exec(ctx, countFeedEntriesSQL, w.feed.ID, created, now); err != nil {
+		return fmt.Errorf("count entries: %w", err)
+	}
+	return nil
 }
 
 // readUpserted reads upsertSQL's rows into results (by external id, through

@@ -47,21 +47,26 @@ const keywordStatsSQL = `
 SELECT feed_id, doc_count, total_length, generation FROM keyword_feed_stats WHERE feed_id = ANY($1)`
 
 // keywordDFSQL and keywordPostingsSQL take the (feed, lexeme) pairs as
-// arrays: each feed is asked for the lexemes of its own language. keywordDFSQL
+// arrays: each feed is asked for the lexemes of its own language. The feeds
+// are also named directly (feed_id = ANY($1)), so that tables distributed by
+// feed are read from the feeds' shards only. keywordDFSQL
 // also gives how many postings each list holds (postcache.go);
 // keywordPostingsSQL reads each list's rows from the one holding posting
 // number $3 on (006_keyword_fragments.sql).
 const keywordDFSQL = `
 SELECT t.feed_id, t.lexeme, t.df, t.postings
 FROM unnest($1::uuid[], $2::text[]) AS x (feed_id, lexeme)
-JOIN keyword_terms t ON t.feed_id = x.feed_id AND t.lexeme = x.lexeme`
+JOIN keyword_terms t ON t.feed_id = x.feed_id AND t.lexeme = x.lexeme
+WHERE t.feed_id = ANY($1)`
 
 const keywordPostingsSQL = `
 SELECT p.feed_id, p.lexeme, p.first, p.docs, p.packed
 FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS x (feed_id, lexeme, from_posting)
 JOIN keyword_postings p ON p.feed_id = x.feed_id AND p.lexeme = x.lexeme
  AND p.first >= (SELECT coalesce(max(q.first), 0) FROM keyword_postings q
-                 WHERE q.feed_id = x.feed_id AND q.lexeme = x.lexeme AND q.first <= x.from_posting)
+                 WHERE q.feed_id = ANY($1) AND q.feed_id = x.feed_id AND q.lexeme = x.lexeme
+                   AND q.first <= x.from_posting)
+WHERE p.feed_id = ANY($1)
 ORDER BY p.feed_id, p.lexeme, p.first`
 
 // keywordRequiredSQL lists the entries that match a phrase restriction, through

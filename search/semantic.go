@@ -96,11 +96,14 @@ var (
 	semanticExactFiltered = semanticExactSQL(semanticFiltered, "$7")
 )
 
-// scanSettingsSQL applies the HNSW knobs to the current transaction only.
-const scanSettingsSQL = `
-SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
-       set_config('hnsw.ef_search', $1, true),
-       set_config('hnsw.max_scan_tuples', $2, true)`
+// scanSettings applies the HNSW knobs to the current transaction only. SET
+// LOCAL rather than set_config(): Citus passes SET LOCAL on to the shards
+// that run the scan. SET takes no parameters; the values are integers kapi
+// formats itself.
+func scanSettings(efSearch, maxScanTuples int) string {
+	return fmt.Sprintf("SET LOCAL hnsw.iterative_scan = relaxed_order; "+
+		"SET LOCAL hnsw.ef_search = %d; SET LOCAL hnsw.max_scan_tuples = %d", efSearch, maxScanTuples)
+}
 
 // embedQuery embeds text for comparison with the stored, padded vectors.
 // Errors: wrapping embed.ErrUnavailable when the embedder cannot answer.
@@ -237,8 +240,7 @@ func (e *Engine) semanticIndexScan(ctx context.Context, sql string, args []any, 
 	var out []candidate
 	var read int64
 	err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
-		ef := e.opts.EFSearch
-		if _, err := tx.Exec(ctx, scanSettingsSQL, fmt.Sprint(ef), fmt.Sprint(e.opts.MaxScanTuples)); err != nil {
+		if _, err := tx.Exec(ctx, scanSettings(e.opts.EFSearch, e.opts.MaxScanTuples)); err != nil {
 			return fmt.Errorf("set scan options: %w", err)
 		}
 		rows, err := tx.Query(ctx, sql, append(args, m, n)...)
