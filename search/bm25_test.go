@@ -2,11 +2,13 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -250,4 +252,75 @@ func TestRebuildKeywordDropsDeadPostings(t *testing.T) {
 		t.Errorf("ranking changed by the rebuild:\n%q\n%q", before, after)
 	}
 	assertExhaustive(t, eng, pool, []Feed{feed}, "alpha bravo charlie", 30)
+}
+
+// The feeds row's entry_count and last_entry_at, kept by the writers of
+// entries (008_feed_counters.sql), follow creates, updates, deletes and
+// concurrent batches exactly.
+func TestFeedCountersFollowWriters(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
+	feed := newFeed(t, pool, "counted", "english")
+	ctx := context.Background()
+	counters := func() (int64, *time.Time) {
+		t.Helper()
+		var n int64
+		var last *time.Time
+		if err := pool.QueryRow(ctx, `SELECT entry_count, last_entry_at FROM feeds WHERE id = $1`, feed.ID).Scan(&n, &last); err != nil {
+			t.Fatal(err)
+		}
+		return n, last
+	}
+	if n, last := counters(); n != 0 || last != nil {
+		t.Fatalf("new feed: %d entries, last %v", n, last)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for w := range 3 {
+		wg.Go(func() {
+			entries := generated(150, uint64(40+w))
+			for i := range entries {
+				entries[i].ExternalID = fmt.Sprintf("w%d-%d", w, i)
+			}
+			for k := 0; k < len(entries); k += 50 {
+				if _, err := eng.Ingest(ctx, feed, entries[k:k+50]); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("ingest: %v", err)
+	}
+	n, first := counters()
+	if n != 450 || first == nil {
+		t.Fatalf("after 450 created: %d entries, last %v", n, first)
+	}
+	changed := generated(10, 99) // other texts under ids the first writer used
+	for i := range changed {
+		changed[i].ExternalID = fmt.Sprintf("w0-%d", i)
+	}
+	results, err := eng.Ingest(ctx, feed, changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, last := counters(); n != 450 || last == nil || last.Before(*first) {
+		t.Errorf("after 10 updates: %d entries (want 450), last %v (before %v)", n, last, first)
+	}
+	if err := eng.Delete(ctx, feed.ID, results[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Delete(ctx, feed.ID, results[0].ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second delete: %v, want ErrNotFound", err)
+	}
+	var live int64
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM entries WHERE feed_id = $1`, feed.ID).Scan(&live); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := counters(); n != 449 || live != 449 {
+		t.Errorf("after a delete: entry_count %d, %d entries stored; want 449", n, live)
+	}
 }
