@@ -18,6 +18,8 @@ type NewFeed struct {
 	Language       string // default "english"
 	IsPaid         bool
 	OwnerAccountID uuid.UUID // uuid.Nil: none
+	// Visibility: "" is Public. A private feed needs an owner.
+	Visibility Visibility
 }
 
 // FieldError is an invalid argument: which field, what is wrong with it
@@ -42,23 +44,28 @@ func between(field string, lo, hi int) *FieldError {
 }
 
 const insertFeedSQL = `
-INSERT INTO feeds AS f (slug, name, description, licensor_name, language, is_paid, owner_account_id)
-VALUES ($1, $2, $3, $4, $5, $6, nullif($7, '00000000-0000-0000-0000-000000000000'::uuid))
+INSERT INTO feeds AS f (slug, name, description, licensor_name, language, is_paid, owner_account_id, visibility)
+VALUES ($1, $2, $3, $4, $5, $6, nullif($7, '00000000-0000-0000-0000-000000000000'::uuid), $8)
 RETURNING ` + feedColumns
 
-// Create adds a published feed. Errors: a *FieldError (ErrInvalid) for a bad
-// slug, name or language; ErrDuplicate when the slug is taken.
+// Create adds a published feed. Slugs are unique on the server, whoever owns
+// the feed and whatever its visibility, so a slug names one feed for every
+// caller. Errors: a *FieldError (ErrInvalid) for a bad slug, name, language or
+// visibility (private without an owner); ErrDuplicate when the slug is taken.
 func (c *Catalog) Create(ctx context.Context, nf NewFeed) (Feed, error) {
 	nf.Slug = strings.TrimSpace(nf.Slug)
 	nf.Name = strings.TrimSpace(nf.Name)
 	if nf.Language == "" {
 		nf.Language = "english"
 	}
+	if nf.Visibility == "" {
+		nf.Visibility = Public
+	}
 	if err := c.validate(ctx, nf); err != nil {
 		return Feed{}, err
 	}
 	f, err := scanFeed(c.pool.QueryRow(ctx, insertFeedSQL, nf.Slug, nf.Name, nf.Description,
-		nf.LicensorName, nf.Language, nf.IsPaid, nf.OwnerAccountID))
+		nf.LicensorName, nf.Language, nf.IsPaid, nf.OwnerAccountID, nf.Visibility))
 	if isUniqueViolation(err) {
 		return Feed{}, fmt.Errorf("%w: %q", ErrDuplicate, nf.Slug)
 	}
@@ -78,6 +85,9 @@ func (c *Catalog) validate(ctx context.Context, nf NewFeed) error {
 		return &FieldError{Field: "description", Problem: "must be at most 5000 characters"}
 	case len(nf.LicensorName) > 200:
 		return &FieldError{Field: "licensor_name", Problem: "must be at most 200 characters"}
+	}
+	if err := checkVisibility(nf.Visibility, nf.OwnerAccountID); err != nil {
+		return err
 	}
 	if err := checkText(nf); err != nil {
 		return err
@@ -109,6 +119,39 @@ func (c *Catalog) SetStatus(ctx context.Context, ref string, status Status) (Fee
 	f, err = scanFeed(c.pool.QueryRow(ctx, setStatusSQL, f.ID, status))
 	if err != nil {
 		return Feed{}, fmt.Errorf("set feed status: %w", err)
+	}
+	return f, nil
+}
+
+// checkVisibility refuses a visibility other than public or private, and a
+// private feed without an owner (nobody could read it).
+func checkVisibility(v Visibility, owner uuid.UUID) error {
+	switch {
+	case v != Public && v != Private:
+		return &FieldError{Field: "visibility", Problem: "must be public or private"}
+	case v == Private && owner == uuid.Nil:
+		return &FieldError{Field: "visibility", Problem: "may be private only for a feed with an owner account"}
+	}
+	return nil
+}
+
+const setVisibilitySQL = `UPDATE feeds f SET visibility = $2, updated_at = now() WHERE f.id = $1 RETURNING ` + feedColumns
+
+// SetVisibility makes the feed named by ref (UUID or slug) public or private;
+// making it private hides it at once from every account but its owner and
+// those it grants. Errors: ErrNotFound; a *FieldError for an unknown
+// visibility, or private for a feed without an owner.
+func (c *Catalog) SetVisibility(ctx context.Context, ref string, v Visibility) (Feed, error) {
+	f, err := c.Lookup(ctx, ref)
+	if err != nil {
+		return Feed{}, err
+	}
+	if err := checkVisibility(v, f.OwnerAccountID); err != nil {
+		return Feed{}, err
+	}
+	f, err = scanFeed(c.pool.QueryRow(ctx, setVisibilitySQL, f.ID, v))
+	if err != nil {
+		return Feed{}, fmt.Errorf("set feed visibility: %w", err)
 	}
 	return f, nil
 }
