@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -224,15 +225,17 @@ func (w *accessWorld) cli(t *testing.T, args ...string) outcome {
 // accessAction is one thing an actor may try on acme, over each surface that
 // has it (nil: the surface cannot say it), and what each actor should get.
 type accessAction struct {
-	name          string
-	rest, mcp     func(*testing.T, *accessWorld, actor) outcome
-	cli           func(*testing.T, *accessWorld) outcome
-	want          func(actor) outcome
+	name      string
+	rest, mcp func(*testing.T, *accessWorld, actor) outcome
+	cli       func(*testing.T, *accessWorld) outcome
+	want      func(actor) outcome
 }
 
 func accessActions() []accessAction {
 	get := func(path, feed string) func(*testing.T, *accessWorld, actor) outcome {
-		return func(t *testing.T, w *accessWorld, a actor) outcome { return w.rest(t, a, http.MethodGet, path, feed, "") }
+		return func(t *testing.T, w *accessWorld, a actor) outcome {
+			return w.rest(t, a, http.MethodGet, path, feed, "")
+		}
 	}
 	tool := func(name string, args func(*accessWorld) map[string]any) func(*testing.T, *accessWorld, actor) outcome {
 		return func(t *testing.T, w *accessWorld, a actor) outcome { return w.mcp(t, a, name, args(w)) }
@@ -387,4 +390,96 @@ func TestFeedAccess(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRevokedGrantOnTwoServers starts two kapi serve instances on one database
+// and one Redis: a grant made through one is honoured by both, and a
+// revocation made through one is refused by both, for the feed itself and in
+// fan-out all, within 5 seconds.
+func TestRevokedGrantOnTwoServers(t *testing.T) {
+	t.Parallel()
+	env := envOf(map[string]string{"DATABASE_URL": pgtest.NewDatabase(t), "KAPI_ADDR": "127.0.0.1:0",
+		"REDIS_URL": "redis://127.0.0.1:6379/0"})
+	var owner, reader accountJSON
+	runJSON(t, env, &owner, "accounts", "create", "--name", "Acme", "--tier", "scale")
+	runJSON(t, env, &reader, "accounts", "create", "--name", "Scale Co", "--tier", "scale")
+	var ownerKey, readerKey struct{ Key string }
+	runJSON(t, env, &ownerKey, "keys", "create", "--account", owner.ID, "--scopes", "feeds:write")
+	runJSON(t, env, &readerKey, "keys", "create", "--account", reader.ID, "--scopes", "knowledge:read feeds:write")
+	var f feedJSON
+	runJSON(t, env, &f, "feeds", "create", "--slug", "acme", "--name", "Acme", "--owner", owner.ID)
+	if f.Visibility != "private" {
+		t.Fatalf("feeds create --owner: got visibility %q, want private", f.Visibility)
+	}
+	addrs := []string{startServe(t, env), startServe(t, env)}
+
+	grantURL := "http://" + addrs[0] + "/api/v1/feeds/acme/grants/" + reader.ID
+	if code, body := callAs(t, http.MethodPost, grantURL, ownerKey.Key, ""); code != 200 {
+		t.Fatalf("grant: %d %s", code, body)
+	}
+	if code, body := callAs(t, http.MethodPost, "http://"+addrs[1]+"/api/v1/subscriptions/acme", readerKey.Key, ""); code != 200 {
+		t.Fatalf("subscribe after the grant: %d %s", code, body)
+	}
+	for _, addr := range addrs {
+		if got := reads(t, addr, readerKey.Key, f.ID); got != "200 searched" {
+			t.Fatalf("server %s before the revocation: got %s, want 200 searched", addr, got)
+		}
+	}
+	if code, body := callAs(t, http.MethodDelete, grantURL, ownerKey.Key, ""); code != 200 {
+		t.Fatalf("revoke: %d %s", code, body)
+	}
+	start := time.Now()
+	for _, addr := range addrs {
+		for reads(t, addr, readerKey.Key, f.ID) != "404 not searched" {
+			if time.Since(start) > 5*time.Second {
+				t.Fatalf("server %s still serves a feed whose grant was revoked %s ago", addr, time.Since(start))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	t.Logf("both servers refused the revoked grant within %s", time.Since(start))
+}
+
+// reads says what key gets from the feed at addr: the status of a search of
+// feed acme, and whether a search of "all" searched the feed (feedID in the
+// answer's context).
+func reads(t *testing.T, addr, key, feedID string) string {
+	t.Helper()
+	status := 0
+	var all string
+	for _, feed := range []string{"acme", "all"} {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/v1/knowledge/search?q=anything", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("X-PostGrad-Feed", feed)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if feed == "acme" {
+			status = resp.StatusCode
+		} else {
+			all = string(raw)
+		}
+	}
+	if strings.Contains(all, feedID) {
+		return fmt.Sprintf("%d searched", status)
+	}
+	return fmt.Sprintf("%d not searched", status)
+}
+
+// callAs sends body to url with key and returns the status and the body.
+func callAs(t *testing.T, method, url, key, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
