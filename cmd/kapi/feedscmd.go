@@ -182,18 +182,14 @@ func feedsGrant(ctx context.Context, cfg Config, stdout io.Writer, verb string, 
 
 // feedsGrants runs `kapi feeds grants --feed S`: the accounts granted the feed.
 func feedsGrants(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
-	fs := newFlagSet("feeds grants")
-	ref := fs.String("feed", "", "feed slug or UUID (required)")
-	if err := parseFlags(fs, args); err != nil {
+	ref, err := feedFlag("feeds grants", args)
+	if err != nil {
 		return err
 	}
-	if *ref == "" {
-		return usageError{errors.New("--feed is required")}
-	}
 	return withCatalog(ctx, cfg, func(c *feeds.Catalog) error {
-		grants, f, err := c.Grants(ctx, uuid.Nil, *ref)
+		grants, f, err := c.Grants(ctx, uuid.Nil, ref)
 		if err != nil {
-			return fmt.Errorf("feed %q: %w", *ref, err)
+			return fmt.Errorf("feed %q: %w", ref, err)
 		}
 		return printAll(stdout, grants, func(g feeds.Grant) grantJSON {
 			return grantJSON{FeedID: f.ID, Feed: f.Slug, AccountID: g.AccountID, Granted: true, GrantedAt: &g.GrantedAt}
@@ -215,21 +211,30 @@ func feedsList(ctx context.Context, cfg Config, stdout io.Writer, args []string)
 }
 
 func feedsShow(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
-	fs := newFlagSet("feeds show")
-	ref := fs.String("feed", "", "feed slug or UUID (required)")
-	if err := parseFlags(fs, args); err != nil {
+	ref, err := feedFlag("feeds show", args)
+	if err != nil {
 		return err
 	}
-	if *ref == "" {
-		return usageError{errors.New("--feed is required")}
-	}
 	return withCatalog(ctx, cfg, func(c *feeds.Catalog) error {
-		f, err := c.Lookup(ctx, *ref)
+		f, err := c.Lookup(ctx, ref)
 		if err != nil {
-			return fmt.Errorf("feed %q: %w", *ref, err)
+			return fmt.Errorf("feed %q: %w", ref, err)
 		}
 		return printJSON(stdout, toFeedJSON(f))
 	})
+}
+
+// feedFlag parses the arguments of a command that takes only --feed (required).
+func feedFlag(command string, args []string) (string, error) {
+	fs := newFlagSet(command)
+	ref := fs.String("feed", "", "feed slug or UUID (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
+	}
+	if *ref == "" {
+		return "", usageError{errors.New("--feed is required")}
+	}
+	return *ref, nil
 }
 
 func subscriptionsCmd(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
