@@ -29,7 +29,7 @@ func TestVisibilityRules(t *testing.T) {
 	if op.Visibility != Public {
 		t.Errorf("operator feed: got %q, want public", op.Visibility)
 	}
-	if _, err := c.SetVisibility(ctx, "operator", Private); !isField(err, "visibility") {
+	if _, err := c.Update(ctx, uuid.Nil, "operator", Update{Visibility: Private}); !isField(err, "visibility") {
 		t.Errorf("operator feed made private: got %v, want a visibility FieldError", err)
 	}
 
@@ -39,7 +39,7 @@ func TestVisibilityRules(t *testing.T) {
 	}
 	mustSubscribe(t, c, reader, "shared")
 	mustSubscribe(t, c, owner, "shared")
-	if _, err := c.SetVisibility(ctx, "shared", Private); err != nil {
+	if _, err := c.Update(ctx, owner, "shared", Update{Visibility: Private}); err != nil {
 		t.Fatal(err)
 	}
 	// A subscription made while the feed was public no longer reads it.
@@ -50,6 +50,21 @@ func TestVisibilityRules(t *testing.T) {
 		t.Errorf("owner after the feed turned private: %v", err)
 	}
 
+	for _, tt := range []struct {
+		by     uuid.UUID
+		u      Update
+		wantIs error
+	}{
+		{reader, Update{Status: Archived}, ErrNotFound},              // not the owner
+		{owner, Update{Status: Suspended}, ErrInvalid},               // only the operator suspends
+		{owner, Update{Status: "gone"}, ErrInvalid},                  // no such status
+		{uuid.Nil, Update{Visibility: "hidden"}, ErrInvalid},         // no such visibility
+		{owner, Update{Status: Published, Visibility: Private}, nil}, // no change
+	} {
+		if _, err := c.Update(ctx, tt.by, "shared", tt.u); !errors.Is(err, tt.wantIs) {
+			t.Errorf("update %+v by %v: got %v, want %v", tt.u, tt.by, err, tt.wantIs)
+		}
+	}
 	if _, _, err := c.Grant(ctx, reader, "shared", owner); !errors.Is(err, ErrNotFound) {
 		t.Errorf("grant by a non-owner: got %v, want ErrNotFound", err)
 	}

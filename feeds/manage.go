@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -104,23 +105,58 @@ func (c *Catalog) validate(ctx context.Context, nf NewFeed) error {
 	return nil
 }
 
-const setStatusSQL = `UPDATE feeds f SET status = $2, updated_at = now() WHERE f.id = $1 RETURNING ` + feedColumns
+// Update is a change to a feed: "" leaves a field as it is.
+type Update struct {
+	Status     Status
+	Visibility Visibility
+}
 
-// SetStatus publishes, archives or suspends the feed named by ref (UUID or slug).
-// Errors: ErrNotFound; a *FieldError for an unknown status.
-func (c *Catalog) SetStatus(ctx context.Context, ref string, status Status) (Feed, error) {
-	if status != Published && status != Archived && status != Suspended {
-		return Feed{}, &FieldError{Field: "status", Problem: "must be published, archived or suspended"}
-	}
-	f, err := c.Lookup(ctx, ref)
+const updateSQL = `
+UPDATE feeds f SET status = coalesce(nullif($2, ''), status), visibility = coalesce(nullif($3, ''), visibility),
+                   updated_at = now()
+WHERE f.id = $1 RETURNING ` + feedColumns
+
+// Update changes the status and visibility of the feed named by ref (UUID or
+// slug) in one statement. owner uuid.Nil is the operator: any feed, any status.
+// Otherwise owner must own the feed (any other is ErrNotFound) and may only
+// publish or archive it, not suspend it or lift a suspension. Making a feed
+// private hides it at once from every account but its owner and those it
+// grants. Errors: ErrNotFound; a *FieldError for an unknown status or
+// visibility, or private for a feed without an owner.
+func (c *Catalog) Update(ctx context.Context, owner uuid.UUID, ref string, u Update) (Feed, error) {
+	f, err := c.ownedBy(ctx, owner, ref)
 	if err != nil {
 		return Feed{}, err
 	}
-	f, err = scanFeed(c.pool.QueryRow(ctx, setStatusSQL, f.ID, status))
+	if err := checkUpdate(f, owner, u); err != nil {
+		return Feed{}, err
+	}
+	f, err = scanFeed(c.pool.QueryRow(ctx, updateSQL, f.ID, u.Status, u.Visibility))
 	if err != nil {
-		return Feed{}, fmt.Errorf("set feed status: %w", err)
+		return Feed{}, fmt.Errorf("update feed: %w", err)
 	}
 	return f, nil
+}
+
+// SetStatus publishes, archives or suspends the feed named by ref (UUID or
+// slug), as the operator. Errors: as Update's.
+func (c *Catalog) SetStatus(ctx context.Context, ref string, status Status) (Feed, error) {
+	return c.Update(ctx, uuid.Nil, ref, Update{Status: cmp.Or(status, "none")})
+}
+
+// checkUpdate applies Update's rules to a change u of feed f by owner.
+func checkUpdate(f Feed, owner uuid.UUID, u Update) error {
+	switch {
+	case u.Status != "" && u.Status != Published && u.Status != Archived && u.Status != Suspended:
+		return &FieldError{Field: "status", Problem: "must be published, archived or suspended"}
+	case owner != uuid.Nil && u.Status == Suspended:
+		return &FieldError{Field: "status", Problem: "must be published or archived (only the operator suspends a feed)"}
+	case owner != uuid.Nil && u.Status != "" && f.Status == Suspended:
+		return &FieldError{Field: "status", Problem: "cannot change: the operator suspended this feed"}
+	case u.Visibility != "":
+		return checkVisibility(u.Visibility, f.OwnerAccountID)
+	}
+	return nil
 }
 
 // checkVisibility refuses a visibility other than public or private, and a
@@ -133,27 +169,6 @@ func checkVisibility(v Visibility, owner uuid.UUID) error {
 		return &FieldError{Field: "visibility", Problem: "may be private only for a feed with an owner account"}
 	}
 	return nil
-}
-
-const setVisibilitySQL = `UPDATE feeds f SET visibility = $2, updated_at = now() WHERE f.id = $1 RETURNING ` + feedColumns
-
-// SetVisibility makes the feed named by ref (UUID or slug) public or private;
-// making it private hides it at once from every account but its owner and
-// those it grants. Errors: ErrNotFound; a *FieldError for an unknown
-// visibility, or private for a feed without an owner.
-func (c *Catalog) SetVisibility(ctx context.Context, ref string, v Visibility) (Feed, error) {
-	f, err := c.Lookup(ctx, ref)
-	if err != nil {
-		return Feed{}, err
-	}
-	if err := checkVisibility(v, f.OwnerAccountID); err != nil {
-		return Feed{}, err
-	}
-	f, err = scanFeed(c.pool.QueryRow(ctx, setVisibilitySQL, f.ID, v))
-	if err != nil {
-		return Feed{}, fmt.Errorf("set feed visibility: %w", err)
-	}
-	return f, nil
 }
 
 // checkText refuses text Postgres cannot store: invalid UTF-8 or a NUL

@@ -319,6 +319,13 @@ func accessActions() []accessAction {
 			cli: func(t *testing.T, w *accessWorld) outcome {
 				return w.cli(t, "entries", "delete", "--feed", "acme", "--id", w.ids["doomed2"].String())
 			}},
+		{name: "update", want: writable(true),
+			rest: func(t *testing.T, w *accessWorld, a actor) outcome {
+				return w.rest(t, a, http.MethodPatch, "/api/v1/feeds/acme", "", `{"status":"published","visibility":"private"}`)
+			},
+			cli: func(t *testing.T, w *accessWorld) outcome {
+				return w.cli(t, "feeds", "update", "--feed", "acme", "--status", "published", "--visibility", "private")
+			}},
 		{name: "grant", want: writable(true),
 			rest: func(t *testing.T, w *accessWorld, a actor) outcome {
 				return w.rest(t, a, http.MethodPost, "/api/v1/feeds/acme/grants/"+w.ids["bystander"].String(), "", "")

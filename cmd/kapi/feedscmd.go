@@ -126,13 +126,7 @@ func feedsUpdate(ctx context.Context, cfg Config, stdout io.Writer, args []strin
 		return usageError{errors.New("--feed and --status or --visibility are required")}
 	}
 	return withCatalog(ctx, cfg, func(c *feeds.Catalog) error {
-		f, err := c.Lookup(ctx, *ref)
-		if err == nil && *status != "" {
-			f, err = c.SetStatus(ctx, *ref, feeds.Status(*status))
-		}
-		if err == nil && *visibility != "" {
-			f, err = c.SetVisibility(ctx, *ref, feeds.Visibility(*visibility))
-		}
+		f, err := c.Update(ctx, uuid.Nil, *ref, feeds.Update{Status: feeds.Status(*status), Visibility: feeds.Visibility(*visibility)})
 		if err != nil {
 			return err
 		}

@@ -97,6 +97,24 @@ func subscription(sub feeds.Subscription, f feeds.Feed, err error) (Feed, error)
 	return newFeed(f, nil, &sub), nil
 }
 
+// UpdateFeedArgs change a feed (REST's PATCH body); "" leaves a field as it is.
+type UpdateFeedArgs struct {
+	Status     string `json:"status"`     // published | archived
+	Visibility string `json:"visibility"` // public | private
+}
+
+// UpdateFeed publishes or archives feed ref, or makes it public or private;
+// p's account must own it. Errors: NOT_FOUND for a feed p's account does not
+// own, a *feeds.FieldError for a bad status or visibility.
+func (s *Service) UpdateFeed(ctx context.Context, p auth.Principal, ref string, a UpdateFeedArgs) (Feed, error) {
+	f, err := s.catalog.Update(ctx, p.AccountID, ref,
+		feeds.Update{Status: feeds.Status(a.Status), Visibility: feeds.Visibility(a.Visibility)})
+	if err != nil {
+		return Feed{}, notOwned(err)
+	}
+	return newFeed(f, nil, nil), nil
+}
+
 // Grant is an account's access to a private feed, as the feed's owner sees it.
 type Grant struct {
 	FeedID    string     `json:"feed_id"`

@@ -37,6 +37,21 @@ func (s *Server) createFeed(c *gin.Context) error {
 	return nil
 }
 
+// updateFeed answers PATCH /api/v1/feeds/{feed}: a feed the caller's account
+// owns, published or archived, made public or private.
+func (s *Server) updateFeed(c *gin.Context) error {
+	var args api.UpdateFeedArgs
+	if err := bindJSON(c, &args); err != nil {
+		return err
+	}
+	f, err := s.api.UpdateFeed(c.Request.Context(), principal(c), c.Param("feed"), args)
+	if err != nil {
+		return err
+	}
+	respond(c, http.StatusOK, reply{data: f})
+	return nil
+}
+
 // subscription answers POST /api/v1/subscriptions/{feed} with
 // api.Service.Subscribe and DELETE with Unsubscribe: the feed with the
 // account's subscription.

@@ -255,6 +255,19 @@ func TestFeedsSubscriptionsAndStats(t *testing.T) {
 			t.Errorf("create %s: got %d %s, want 400 on %s", tt.body, rec.Code, rec.Body, tt.field)
 		}
 	}
+	for _, tt := range []struct {
+		body, want string
+		status     int
+	}{
+		{`{"status":"suspended"}`, `"field":"status"`, 400},
+		{`{"visibility":"everyone"}`, `"field":"visibility"`, 400},
+		{`{"status":"archived","visibility":"public"}`, `"status":"archived","visibility":"public"`, 200},
+		{`{"status":"published","visibility":"private"}`, `"status":"published","visibility":"private"`, 200},
+	} {
+		if rec, _ = w.do(t, http.MethodPatch, "/api/v1/feeds/mine", with(w.Full), tt.body); rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.want) {
+			t.Errorf("update mine with %s: got %d %s, want %d with %s", tt.body, rec.Code, rec.Body, tt.status, tt.want)
+		}
+	}
 	if rec, env = w.do(t, http.MethodPost, "/api/v1/feeds", with(w.Full), `{"slug":"paid","name":"Paid","is_paid":true}`); rec.Code != 412 || env.Error.Code != "STRIPE_CONNECT_REQUIRED" {
 		t.Errorf("paid feed without payouts: got %d %s", rec.Code, rec.Body)
 	}
