@@ -43,8 +43,9 @@ func (c *Catalog) lookupVisible(ctx context.Context, accountID uuid.UUID, ref st
 	return f, err
 }
 
-// ownedBy finds feed ref for a grant change: by owner, a feed it owns (any
-// other is ErrNotFound); by uuid.Nil (an operator), any feed.
+// ownedBy finds feed ref for a change only its owner may make (grants,
+// updates): by owner, a feed it owns (any other is ErrNotFound); by uuid.Nil
+// (the operator), any feed.
 func (c *Catalog) ownedBy(ctx context.Context, owner uuid.UUID, ref string) (Feed, error) {
 	f, err := c.Lookup(ctx, ref)
 	if err == nil && owner != uuid.Nil && f.OwnerAccountID != owner {
