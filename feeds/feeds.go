@@ -29,6 +29,7 @@ var (
 	ErrInvalidSelection = errors.New("invalid feed selection")
 	ErrInvalid          = errors.New("invalid feed")
 	ErrDuplicate        = errors.New("feed slug already taken")
+	ErrNoAccount        = errors.New("account not found")
 )
 
 // Status is a feed's publication state.
@@ -39,6 +40,16 @@ const (
 	Published Status = "published"
 	Archived  Status = "archived"
 	Suspended Status = "suspended"
+)
+
+// Visibility says who sees a feed.
+type Visibility string
+
+// Feed visibilities: a public feed is listed to every account and any may
+// subscribe; a private one only to its owner and the accounts it grants.
+const (
+	Public  Visibility = "public"
+	Private Visibility = "private"
 )
 
 // Feed is a knowledge feed.
@@ -52,6 +63,7 @@ type Feed struct {
 	Language       string // Postgres text-search configuration
 	IsPaid         bool
 	OwnerAccountID uuid.UUID // uuid.Nil: none (created by an operator)
+	Visibility     Visibility
 	EntryCount     int64
 	LastEntryAt    *time.Time
 	CreatedAt      time.Time
@@ -72,13 +84,14 @@ func ValidSlug(s string) bool { return slugPattern.MatchString(s) && s != "all" 
 
 // feedColumns is what scanFeed reads; every query names the feeds table "f".
 const feedColumns = `f.id, f.slug, f.name, f.description, f.licensor_name, f.status, f.language, f.is_paid,
-       coalesce(f.owner_account_id, '00000000-0000-0000-0000-000000000000'), f.entry_count, f.last_entry_at, f.created_at`
+       coalesce(f.owner_account_id, '00000000-0000-0000-0000-000000000000'), f.visibility,
+       f.entry_count, f.last_entry_at, f.created_at`
 
 // scanFeed reads feedColumns, then any further columns into extra.
 func scanFeed(row pgx.Row, extra ...any) (Feed, error) {
 	var f Feed
 	err := row.Scan(append([]any{&f.ID, &f.Slug, &f.Name, &f.Description, &f.LicensorName, &f.Status,
-		&f.Language, &f.IsPaid, &f.OwnerAccountID, &f.EntryCount, &f.LastEntryAt, &f.CreatedAt}, extra...)...)
+		&f.Language, &f.IsPaid, &f.OwnerAccountID, &f.Visibility, &f.EntryCount, &f.LastEntryAt, &f.CreatedAt}, extra...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Feed{}, ErrNotFound
 	}

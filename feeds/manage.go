@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -18,6 +19,8 @@ type NewFeed struct {
 	Language       string // default "english"
 	IsPaid         bool
 	OwnerAccountID uuid.UUID // uuid.Nil: none
+	// Visibility: "" is Public. A private feed needs an owner.
+	Visibility Visibility
 }
 
 // FieldError is an invalid argument: which field, what is wrong with it
@@ -42,23 +45,28 @@ func between(field string, lo, hi int) *FieldError {
 }
 
 const insertFeedSQL = `
-INSERT INTO feeds AS f (slug, name, description, licensor_name, language, is_paid, owner_account_id)
-VALUES ($1, $2, $3, $4, $5, $6, nullif($7, '00000000-0000-0000-0000-000000000000'::uuid))
+INSERT INTO feeds AS f (slug, name, description, licensor_name, language, is_paid, owner_account_id, visibility)
+VALUES ($1, $2, $3, $4, $5, $6, nullif($7, '00000000-0000-0000-0000-000000000000'::uuid), $8)
 RETURNING ` + feedColumns
 
-// Create adds a published feed. Errors: a *FieldError (ErrInvalid) for a bad
-// slug, name or language; ErrDuplicate when the slug is taken.
+// Create adds a published feed. Slugs are unique on the server, whoever owns
+// the feed and whatever its visibility, so a slug names one feed for every
+// caller. Errors: a *FieldError (ErrInvalid) for a bad slug, name, language or
+// visibility (private without an owner); ErrDuplicate when the slug is taken.
 func (c *Catalog) Create(ctx context.Context, nf NewFeed) (Feed, error) {
 	nf.Slug = strings.TrimSpace(nf.Slug)
 	nf.Name = strings.TrimSpace(nf.Name)
 	if nf.Language == "" {
 		nf.Language = "english"
 	}
+	if nf.Visibility == "" {
+		nf.Visibility = Public
+	}
 	if err := c.validate(ctx, nf); err != nil {
 		return Feed{}, err
 	}
 	f, err := scanFeed(c.pool.QueryRow(ctx, insertFeedSQL, nf.Slug, nf.Name, nf.Description,
-		nf.LicensorName, nf.Language, nf.IsPaid, nf.OwnerAccountID))
+		nf.LicensorName, nf.Language, nf.IsPaid, nf.OwnerAccountID, nf.Visibility))
 	if isUniqueViolation(err) {
 		return Feed{}, fmt.Errorf("%w: %q", ErrDuplicate, nf.Slug)
 	}
@@ -79,6 +87,9 @@ func (c *Catalog) validate(ctx context.Context, nf NewFeed) error {
 	case len(nf.LicensorName) > 200:
 		return &FieldError{Field: "licensor_name", Problem: "must be at most 200 characters"}
 	}
+	if err := checkVisibility(nf.Visibility, nf.OwnerAccountID); err != nil {
+		return err
+	}
 	if err := checkText(nf); err != nil {
 		return err
 	}
@@ -94,23 +105,70 @@ func (c *Catalog) validate(ctx context.Context, nf NewFeed) error {
 	return nil
 }
 
-const setStatusSQL = `UPDATE feeds f SET status = $2, updated_at = now() WHERE f.id = $1 RETURNING ` + feedColumns
+// Update is a change to a feed: "" leaves a field as it is.
+type Update struct {
+	Status     Status
+	Visibility Visibility
+}
 
-// SetStatus publishes, archives or suspends the feed named by ref (UUID or slug).
-// Errors: ErrNotFound; a *FieldError for an unknown status.
-func (c *Catalog) SetStatus(ctx context.Context, ref string, status Status) (Feed, error) {
-	if status != Published && status != Archived && status != Suspended {
-		return Feed{}, &FieldError{Field: "status", Problem: "must be published, archived or suspended"}
-	}
-	f, err := c.Lookup(ctx, ref)
+const updateSQL = `
+UPDATE feeds f SET status = coalesce(nullif($2, ''), status), visibility = coalesce(nullif($3, ''), visibility),
+                   updated_at = now()
+WHERE f.id = $1 RETURNING ` + feedColumns
+
+// Update changes the status and visibility of the feed named by ref (UUID or
+// slug) in one statement. owner uuid.Nil is the operator: any feed, any status.
+// Otherwise owner must own the feed (any other is ErrNotFound) and may only
+// publish or archive it, not suspend it or lift a suspension. Making a feed
+// private hides it at once from every account but its owner and those it
+// grants. Errors: ErrNotFound; a *FieldError for an unknown status or
+// visibility, or private for a feed without an owner.
+func (c *Catalog) Update(ctx context.Context, owner uuid.UUID, ref string, u Update) (Feed, error) {
+	f, err := c.ownedBy(ctx, owner, ref)
 	if err != nil {
 		return Feed{}, err
 	}
-	f, err = scanFeed(c.pool.QueryRow(ctx, setStatusSQL, f.ID, status))
+	if err := checkUpdate(f, owner, u); err != nil {
+		return Feed{}, err
+	}
+	f, err = scanFeed(c.pool.QueryRow(ctx, updateSQL, f.ID, u.Status, u.Visibility))
 	if err != nil {
-		return Feed{}, fmt.Errorf("set feed status: %w", err)
+		return Feed{}, fmt.Errorf("update feed: %w", err)
 	}
 	return f, nil
+}
+
+// SetStatus publishes, archives or suspends the feed named by ref (UUID or
+// slug), as the operator. Errors: as Update's.
+func (c *Catalog) SetStatus(ctx context.Context, ref string, status Status) (Feed, error) {
+	return c.Update(ctx, uuid.Nil, ref, Update{Status: cmp.Or(status, "none")})
+}
+
+// checkUpdate applies Update's rules to a change u of feed f by owner.
+func checkUpdate(f Feed, owner uuid.UUID, u Update) error {
+	switch {
+	case u.Status != "" && u.Status != Published && u.Status != Archived && u.Status != Suspended:
+		return &FieldError{Field: "status", Problem: "must be published, archived or suspended"}
+	case owner != uuid.Nil && u.Status == Suspended:
+		return &FieldError{Field: "status", Problem: "must be published or archived (only the operator suspends a feed)"}
+	case owner != uuid.Nil && u.Status != "" && f.Status == Suspended:
+		return &FieldError{Field: "status", Problem: "cannot change: the operator suspended this feed"}
+	case u.Visibility != "":
+		return checkVisibility(u.Visibility, f.OwnerAccountID)
+	}
+	return nil
+}
+
+// checkVisibility refuses a visibility other than public or private, and a
+// private feed without an owner (nobody could read it).
+func checkVisibility(v Visibility, owner uuid.UUID) error {
+	switch {
+	case v != Public && v != Private:
+		return &FieldError{Field: "visibility", Problem: "must be public or private"}
+	case v == Private && owner == uuid.Nil:
+		return &FieldError{Field: "visibility", Problem: "may be private only for a feed with an owner account"}
+	}
+	return nil
 }
 
 // checkText refuses text Postgres cannot store: invalid UTF-8 or a NUL

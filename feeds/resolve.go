@@ -50,8 +50,9 @@ func selectionErr(err error, format string, args ...any) *SelectionError {
 	return &SelectionError{Err: err, Message: fmt.Sprintf(format, args...)}
 }
 
-// Resolve turns a request's selection into the feeds it reads for accountID.
-// Errors: a *SelectionError.
+// Resolve turns a request's selection into the feeds it reads for accountID:
+// only feeds the account sees (public, its own, granted to it); another
+// account's private feed is not found. Errors: a *SelectionError.
 func (c *Catalog) Resolve(ctx context.Context, accountID uuid.UUID, s Selection) (Resolution, error) {
 	v := strings.TrimSpace(s.Value)
 	switch {
@@ -115,13 +116,13 @@ func (c *Catalog) resolveAll(ctx context.Context, accountID uuid.UUID) (Resoluti
 
 const subscribedFeedsSQL = `
 SELECT ` + feedColumns + `, count(*) OVER ()
-FROM subscriptions s JOIN feeds f ON f.id = s.feed_id
-WHERE s.account_id = $1 AND s.status = 'active' AND f.status = 'published'
+FROM subscriptions s JOIN feeds f ON f.id = s.feed_id ` + grantsJoin + `
+WHERE s.account_id = $1 AND s.status = 'active' AND f.status = 'published' AND ` + visible + `
 ORDER BY f.entry_count DESC, f.id
 LIMIT $2`
 
-// subscribedFeeds returns up to limit published, actively subscribed feeds, most
-// entries first, and how many there are in all.
+// subscribedFeeds returns up to limit published, actively subscribed feeds the
+// account sees, most entries first, and how many there are in all.
 func (c *Catalog) subscribedFeeds(ctx context.Context, accountID uuid.UUID, limit int) ([]Feed, int64, error) {
 	rows, err := c.pool.Query(ctx, subscribedFeedsSQL, accountID, limit)
 	if err != nil {
@@ -141,17 +142,18 @@ func (c *Catalog) subscribedFeeds(ctx context.Context, accountID uuid.UUID, limi
 }
 
 const lookupSubscribedSQL = `
-SELECT ` + feedColumns + `,
-       EXISTS (SELECT 1 FROM subscriptions s
-               WHERE s.account_id = $3 AND s.feed_id = f.id AND s.status = 'active')
-FROM feeds f WHERE ($1::uuid IS NOT NULL AND f.id = $1) OR f.slug = $2`
+SELECT ` + feedColumns + `, s.account_id IS NOT NULL
+FROM feeds f ` + grantsJoin + `
+LEFT JOIN subscriptions s ON s.feed_id = f.id AND s.account_id = $1 AND s.status = 'active'
+WHERE (($2::uuid IS NOT NULL AND f.id = $2) OR f.slug = $3) AND ` + visible
 
-// lookupSubscribed finds a feed by UUID or slug and whether the account has an
-// active subscription to it, in one query (it runs on every feed-scoped request).
-// Errors: ErrNotFound.
+// lookupSubscribed finds a feed by UUID or slug among those the account sees,
+// and whether the account has an active subscription to it, in one query (it
+// runs on every feed-scoped request). Errors: ErrNotFound, also for another
+// account's private feed.
 func (c *Catalog) lookupSubscribed(ctx context.Context, accountID uuid.UUID, ref string) (Feed, bool, error) {
 	var subscribed bool
-	f, err := scanFeed(c.pool.QueryRow(ctx, lookupSubscribedSQL, refID(ref), ref, accountID), &subscribed)
+	f, err := scanFeed(c.pool.QueryRow(ctx, lookupSubscribedSQL, accountID, refID(ref), ref), &subscribed)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Feed{}, false, fmt.Errorf("look up feed: %w", err)
 	}

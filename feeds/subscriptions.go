@@ -27,13 +27,14 @@ ON CONFLICT (account_id, feed_id) DO UPDATE
 RETURNING account_id, feed_id, status, subscribed_at, canceled_at`
 
 // Subscribe subscribes the account to the published feed named by ref (UUID or
-// slug); subscribing again is a no-op. Errors: a *FieldError for an empty ref,
-// ErrNotFound, ErrUnavailable.
+// slug) among those it sees (public, its own, granted to it); subscribing
+// again is a no-op. Errors: a *FieldError for an empty ref, ErrNotFound (also
+// for another account's private feed), ErrUnavailable.
 func (c *Catalog) Subscribe(ctx context.Context, accountID uuid.UUID, ref string) (Subscription, Feed, error) {
 	if ref == "" {
 		return Subscription{}, Feed{}, &FieldError{Field: "feed", Problem: "must name a feed by UUID or slug"}
 	}
-	f, err := c.Lookup(ctx, ref)
+	f, err := c.lookupVisible(ctx, accountID, ref)
 	if err != nil {
 		return Subscription{}, Feed{}, err
 	}
@@ -53,10 +54,10 @@ WHERE account_id = $1 AND feed_id = $2
 RETURNING account_id, feed_id, status, subscribed_at, canceled_at`
 
 // Unsubscribe cancels the account's subscription to the feed named by ref.
-// Errors: ErrNotFound when the feed does not exist; ErrNotSubscribed when the
-// account never subscribed to it.
+// Errors: ErrNotFound when the feed does not exist or the account does not see
+// it; ErrNotSubscribed when the account never subscribed to it.
 func (c *Catalog) Unsubscribe(ctx context.Context, accountID uuid.UUID, ref string) (Subscription, Feed, error) {
-	f, err := c.Lookup(ctx, ref)
+	f, err := c.lookupVisible(ctx, accountID, ref)
 	if err != nil {
 		return Subscription{}, Feed{}, err
 	}
@@ -89,9 +90,9 @@ SELECT ` + feedColumns + `,
                  WHERE fc.feed_id = f.id AND fc.entry_count > 0), '{}'),
        s.status, s.subscribed_at, s.canceled_at,
        count(*) OVER ()
-FROM feeds f
+FROM feeds f ` + grantsJoin + `
 LEFT JOIN subscriptions s ON s.feed_id = f.id AND s.account_id = $1
-WHERE f.status = 'published' OR s.status = 'active'
+WHERE (f.status = 'published' OR s.status = 'active') AND ` + visible + `
 ORDER BY f.entry_count DESC, f.slug
 LIMIT $2 OFFSET $3`
 
@@ -102,8 +103,9 @@ const (
 	MaxListOffset = 10_000
 )
 
-// List returns a page of the catalogue for an account: every published feed and
-// any other feed it subscribes to, most entries first, with the account's
+// List returns a page of the catalogue for an account: every published feed it
+// sees (public, its own, granted to it) and any other of those it subscribes
+// to, most entries first, with the account's
 // subscription, and the total number of such feeds. Errors: a *FieldError for
 // limit outside 1..MaxListLimit or offset outside 0..MaxListOffset.
 func (c *Catalog) List(ctx context.Context, accountID uuid.UUID, limit, offset int) ([]Listing, int64, error) {
@@ -124,9 +126,8 @@ func (c *Catalog) List(ctx context.Context, accountID uuid.UUID, limit, offset i
 		var l Listing
 		var status *string
 		var subscribedAt, canceledAt *time.Time
-		if err := rows.Scan(&l.ID, &l.Slug, &l.Name, &l.Description, &l.LicensorName, &l.Status,
-			&l.Language, &l.IsPaid, &l.OwnerAccountID, &l.EntryCount, &l.LastEntryAt, &l.CreatedAt,
-			&l.Categories, &status, &subscribedAt, &canceledAt, &total); err != nil {
+		var err error
+		if l.Feed, err = scanFeed(rows, &l.Categories, &status, &subscribedAt, &canceledAt, &total); err != nil {
 			return nil, 0, fmt.Errorf("list feeds: %w", err)
 		}
 		if status != nil {
@@ -138,7 +139,8 @@ func (c *Catalog) List(ctx context.Context, accountID uuid.UUID, limit, offset i
 	return out, total, rows.Err()
 }
 
-// Totals sums up the published catalogue.
+// Totals sums up the public, published catalogue: a private feed is never
+// counted.
 type Totals struct {
 	Feeds       int64
 	Entries     int64
@@ -148,9 +150,9 @@ type Totals struct {
 
 const totalsSQL = `
 SELECT count(*), coalesce(sum(entry_count), 0)::bigint, max(last_entry_at), coalesce(array_agg(id), '{}')
-FROM feeds WHERE status = 'published'`
+FROM feeds WHERE status = 'published' AND visibility = 'public'`
 
-// Totals counts published feeds and their entries.
+// Totals counts public, published feeds and their entries.
 func (c *Catalog) Totals(ctx context.Context) (Totals, error) {
 	var t Totals
 	if err := c.pool.QueryRow(ctx, totalsSQL).Scan(&t.Feeds, &t.Entries, &t.LastUpdated, &t.FeedIDs); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -190,16 +189,7 @@ func TestListingAndOwnedFeeds(t *testing.T) {
 // post sends body to url with key and returns the status and the body.
 func post(t *testing.T, url, key, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return callAs(t, http.MethodPost, url, key, body)
 }
 
 func TestDialAddrFollowsKAPIAddr(t *testing.T) {

@@ -19,11 +19,16 @@ Usage:
   kapi reembed [--feed S]     recompute vectors after an embedding model change
   kapi reindex [--feed S]     rebuild keyword statistics and postings (drops dead postings)
   kapi demo                   seed a demo account, feeds and entries; print a live key
-  kapi feeds create --slug S --name N [--owner ACCOUNT] [--description D] [--licensor L]
-                    [--language english]
-  kapi feeds update --feed S --status published|archived|suspended
+  kapi feeds create --slug S --name N [--owner ACCOUNT] [--visibility public|private]
+                    [--description D] [--licensor L] [--language english]
+                              with --owner private by default; without, public
+  kapi feeds update --feed S [--status published|archived|suspended]
+                    [--visibility public|private]
   kapi feeds list
   kapi feeds show --feed S
+  kapi feeds grant|revoke --feed S --account ID
+                              let an account read a private feed, or stop it at once
+  kapi feeds grants --feed S  the accounts granted the feed
   kapi subscriptions add|remove --account ID --feed S
   kapi ingest --feed S [--batch 500] [--dry-run] FILE...
                               JSON array, NDJSON or BEIR corpus.jsonl[.gz]; --dry-run

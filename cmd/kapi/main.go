@@ -92,7 +92,8 @@ func exitCode(name string, err error, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		fmt.Fprint(stderr, "\n"+commandUsage(name))
 		return exitUsage
-	case errors.Is(err, feeds.ErrNotFound), errors.Is(err, auth.ErrNotFound), errors.Is(err, search.ErrNotFound):
+	case errors.Is(err, feeds.ErrNotFound), errors.Is(err, feeds.ErrNoAccount), errors.Is(err, auth.ErrNotFound),
+		errors.Is(err, search.ErrNotFound):
 		return exitNotFound
 	}
 	return exitFailure

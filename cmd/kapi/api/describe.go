@@ -58,6 +58,7 @@ var rows = []row{
 	{feeds.ErrNotSubscribed, CodeFeedNotSubscribed, selection},
 	{feeds.ErrUnavailable, CodeFeedUnavailable, selection},
 	{feeds.ErrInvalid, CodeValidation, feedField},
+	{feeds.ErrNoAccount, CodeNotFound, worded("No such account.")},
 	{feeds.ErrDuplicate, CodeValidation, func(error, Code, describing) *Error { return Invalid("slug", "is taken", nil) }},
 
 	{auth.ErrUnauthorized, CodeUnauthorized, plain},

@@ -56,6 +56,7 @@ func TestDescribe(t *testing.T) {
 		{"feed field", &feeds.FieldError{Field: "slug", Problem: "must be ..."}, 400, "VALIDATION_ERROR", "map[field:slug]"},
 		{"feed page", &feeds.FieldError{Field: "offset", Problem: "must be ...", Min: new(0.0), Max: new(10_000.0)},
 			400, "VALIDATION_ERROR", "map[field:offset max:10000 min:0]"},
+		{"grantee not found", w(feeds.ErrNoAccount), 404, "NOT_FOUND", ""},
 		{"slug taken", w(feeds.ErrDuplicate), 400, "VALIDATION_ERROR", "map[field:slug]"},
 		{"unknown key", w(auth.ErrUnauthorized), 401, "UNAUTHORIZED", ""},
 		{"malformed key", w(auth.ErrMalformedKey), 401, "UNAUTHORIZED", ""},

@@ -84,8 +84,16 @@ func (s *Service) DeleteEntry(ctx context.Context, p auth.Principal, ref, id str
 // NOT_FOUND (not visible to the caller).
 func (s *Service) ownedFeed(ctx context.Context, p auth.Principal, ref string) (feeds.Feed, error) {
 	f, err := s.catalog.Lookup(ctx, ref)
-	if errors.Is(err, feeds.ErrNotFound) || (err == nil && f.OwnerAccountID != p.AccountID) {
-		return feeds.Feed{}, NewError(CodeNotFound, "No such feed among the feeds this account owns.", nil)
+	if err == nil && f.OwnerAccountID != p.AccountID {
+		err = feeds.ErrNotFound
 	}
-	return f, err
+	return f, notOwned(err)
+}
+
+// notOwned words feeds.ErrNotFound for a request only a feed's owner may make.
+func notOwned(err error) error {
+	if errors.Is(err, feeds.ErrNotFound) {
+		return NewError(CodeNotFound, "No such feed among the feeds this account owns.", nil)
+	}
+	return err
 }

@@ -1,7 +1,11 @@
 package api
 
 import (
+	"cmp"
 	"context"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/kapi-project/kapi/auth"
 	"github.com/kapi-project/kapi/feeds"
@@ -40,11 +44,15 @@ type NewFeedArgs struct {
 	LicensorName string `json:"licensor_name"`
 	Language     string `json:"language"`
 	IsPaid       bool   `json:"is_paid"`
+	// Visibility: private (the default: the owner and the accounts it
+	// grants) or public (listed to every account).
+	Visibility string `json:"visibility"`
 }
 
-// CreateFeed creates a published feed owned by p's account and subscribes the
-// account to it. A paid feed needs the account's payouts set up
-// (STRIPE_CONNECT_REQUIRED). Errors: a *feeds.FieldError, feeds.ErrDuplicate.
+// CreateFeed creates a published feed owned by p's account, private unless
+// a.Visibility is public, and subscribes the account to it. A paid feed needs
+// the account's payouts set up (STRIPE_CONNECT_REQUIRED). Errors: a
+// *feeds.FieldError, feeds.ErrDuplicate.
 func (s *Service) CreateFeed(ctx context.Context, p auth.Principal, a NewFeedArgs) (Feed, error) {
 	if a.IsPaid {
 		acc, err := s.accounts.Get(ctx, p.AccountID)
@@ -56,7 +64,8 @@ func (s *Service) CreateFeed(ctx context.Context, p auth.Principal, a NewFeedArg
 		}
 	}
 	f, err := s.catalog.Create(ctx, feeds.NewFeed{Slug: a.Slug, Name: a.Name, Description: a.Description,
-		LicensorName: a.LicensorName, Language: a.Language, IsPaid: a.IsPaid, OwnerAccountID: p.AccountID})
+		LicensorName: a.LicensorName, Language: a.Language, IsPaid: a.IsPaid, OwnerAccountID: p.AccountID,
+		Visibility: cmp.Or(feeds.Visibility(a.Visibility), feeds.Private)})
 	if err != nil {
 		return Feed{}, err
 	}
@@ -86,4 +95,72 @@ func subscription(sub feeds.Subscription, f feeds.Feed, err error) (Feed, error)
 		return Feed{}, err
 	}
 	return newFeed(f, nil, &sub), nil
+}
+
+// UpdateFeedArgs change a feed (REST's PATCH body); "" leaves a field as it is.
+type UpdateFeedArgs struct {
+	Status     string `json:"status"`     // published | archived
+	Visibility string `json:"visibility"` // public | private
+}
+
+// UpdateFeed publishes or archives feed ref, or makes it public or private;
+// p's account must own it. Errors: NOT_FOUND for a feed p's account does not
+// own, a *feeds.FieldError for a bad status or visibility.
+func (s *Service) UpdateFeed(ctx context.Context, p auth.Principal, ref string, a UpdateFeedArgs) (Feed, error) {
+	f, err := s.catalog.Update(ctx, p.AccountID, ref,
+		feeds.Update{Status: feeds.Status(a.Status), Visibility: feeds.Visibility(a.Visibility)})
+	if err != nil {
+		return Feed{}, notOwned(err)
+	}
+	return newFeed(f, nil, nil), nil
+}
+
+// Grant is an account's access to a private feed, as the feed's owner sees it.
+type Grant struct {
+	FeedID    string     `json:"feed_id"`
+	Feed      string     `json:"feed"` // the slug
+	AccountID string     `json:"account_id"`
+	Granted   bool       `json:"granted"`
+	GrantedAt *time.Time `json:"granted_at"`
+}
+
+// GrantFeed lets account read feed ref, which p's account must own; the
+// account then subscribes as to a public feed. Granting again is a no-op.
+// Errors: NOT_FOUND for a feed p's account does not own, an *Error for a
+// malformed account id, feeds.ErrNoAccount.
+func (s *Service) GrantFeed(ctx context.Context, p auth.Principal, ref, account string) (Grant, error) {
+	id, err := accountID(account)
+	if err != nil {
+		return Grant{}, err
+	}
+	g, f, err := s.catalog.Grant(ctx, p.AccountID, ref, id)
+	if err != nil {
+		return Grant{}, notOwned(err)
+	}
+	at := g.GrantedAt.UTC()
+	return Grant{FeedID: f.ID.String(), Feed: f.Slug, AccountID: id.String(), Granted: true, GrantedAt: &at}, nil
+}
+
+// RevokeFeed ends account's access to feed ref, which p's account must own:
+// at once, on every instance. Revoking what was never granted is a no-op.
+// Errors: as GrantFeed's, but an unknown account is no error.
+func (s *Service) RevokeFeed(ctx context.Context, p auth.Principal, ref, account string) (Grant, error) {
+	id, err := accountID(account)
+	if err != nil {
+		return Grant{}, err
+	}
+	f, err := s.catalog.Revoke(ctx, p.AccountID, ref, id)
+	if err != nil {
+		return Grant{}, notOwned(err)
+	}
+	return Grant{FeedID: f.ID.String(), Feed: f.Slug, AccountID: id.String()}, nil
+}
+
+// accountID parses an account id argument.
+func accountID(s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 {
+		return uuid.Nil, Invalid("account_id", "must be an account UUID", nil)
+	}
+	return id, nil
 }

@@ -138,6 +138,7 @@ type Feed struct {
 	LicensorName       string     `json:"licensor_name"`
 	Language           string     `json:"language"`
 	Status             string     `json:"status"`
+	Visibility         string     `json:"visibility"` // public | private
 	EntryCount         int64      `json:"entry_count"`
 	SubscriptionStatus *string    `json:"subscription_status"`
 	SubscribedAt       *time.Time `json:"subscribed_at"`
@@ -147,7 +148,7 @@ type Feed struct {
 func newFeed(f feeds.Feed, categories []string, sub *feeds.Subscription) Feed {
 	d := Feed{ID: f.ID.String(), Slug: f.Slug, Name: f.Name, Description: f.Description,
 		Categories: categories, LicensorName: f.LicensorName, Language: f.Language,
-		Status: string(f.Status), EntryCount: f.EntryCount}
+		Status: string(f.Status), Visibility: string(f.Visibility), EntryCount: f.EntryCount}
 	if d.Categories == nil {
 		d.Categories = []string{}
 	}

@@ -29,14 +29,16 @@ func (s *server) register(ms *mcp.Server) {
 		description: "Summarise what a feed covers: its categories with the number of entries in each. Use it to " +
 			"choose categories for search_knowledge. Uses one unit of the monthly quota."}, s.categorySummary)
 	addTool(s, ms, toolSpec{name: "list_feeds", title: "List feeds", check: feedsRead, readOnly: true,
-		description: "List the knowledge feeds: id, slug, name, description, categories, entry count and this " +
+		description: "List the knowledge feeds this account may read: public feeds, its own private feeds and those " +
+			"granted to it, with id, slug, name, description, categories, visibility, entry count and this " +
 			"account's subscription. Use it to find the feed to name in the other tools or to subscribe to. " +
 			"Uses no quota."}, s.listFeeds)
 	addTool(s, ms, toolSpec{name: "get_knowledge", title: "Get an entry", check: knowledgeRead, readOnly: true,
 		description: "Fetch one knowledge entry in full by its id and feed (both as returned by search_knowledge). " +
 			"Uses one unit of the monthly quota."}, s.getKnowledge)
 	addTool(s, ms, toolSpec{name: "subscribe_feed", title: "Subscribe to a feed", check: feedsWrite,
-		description: "Subscribe this account to a published feed so its entries can be searched. Needs an API key " +
+		description: "Subscribe this account to a published feed it may read (public, its own, or granted to it) " +
+			"so its entries can be searched. Needs an API key " +
 			"with the feeds:write scope. Subscribing again changes nothing. Returns the feed with the subscription. " +
 			"Uses no quota."}, s.subscribeFeed)
 	addTool(s, ms, toolSpec{name: "get_usage", title: "Usage", check: usageRead, readOnly: true,

@@ -23,7 +23,7 @@ func (s *Server) listFeeds(c *gin.Context) error {
 }
 
 // createFeed answers POST /api/v1/feeds: a published feed owned by the caller's
-// account, which is subscribed to it.
+// account, which is subscribed to it; private unless the body says public.
 func (s *Server) createFeed(c *gin.Context) error {
 	var args api.NewFeedArgs
 	if err := bindJSON(c, &args); err != nil {
@@ -37,6 +37,21 @@ func (s *Server) createFeed(c *gin.Context) error {
 	return nil
 }
 
+// updateFeed answers PATCH /api/v1/feeds/{feed}: a feed the caller's account
+// owns, published or archived, made public or private.
+func (s *Server) updateFeed(c *gin.Context) error {
+	var args api.UpdateFeedArgs
+	if err := bindJSON(c, &args); err != nil {
+		return err
+	}
+	f, err := s.api.UpdateFeed(c.Request.Context(), principal(c), c.Param("feed"), args)
+	if err != nil {
+		return err
+	}
+	respond(c, http.StatusOK, reply{data: f})
+	return nil
+}
+
 // subscription answers POST /api/v1/subscriptions/{feed} with
 // api.Service.Subscribe and DELETE with Unsubscribe: the feed with the
 // account's subscription.
@@ -47,6 +62,19 @@ func (s *Server) subscription(change func(context.Context, auth.Principal, strin
 			return err
 		}
 		respond(c, http.StatusOK, reply{data: f})
+		return nil
+	}
+}
+
+// grant answers POST /api/v1/feeds/{feed}/grants/{account_id} with
+// api.Service.GrantFeed and DELETE with RevokeFeed: the grant as it now is.
+func (s *Server) grant(change func(context.Context, auth.Principal, string, string) (api.Grant, error)) handlerFunc {
+	return func(c *gin.Context) error {
+		g, err := change(c.Request.Context(), principal(c), c.Param("feed"), c.Param("account_id"))
+		if err != nil {
+			return err
+		}
+		respond(c, http.StatusOK, reply{data: g})
 		return nil
 	}
 }

@@ -26,6 +26,9 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.POST("/feeds", s.authed("feeds:write", accountChecked), s.handle(s.createFeed))
 	v1.POST("/feeds/:feed/entries", s.authed("knowledge:write", accountChecked), s.handle(s.ingestEntries))
 	v1.DELETE("/feeds/:feed/entries/:id", s.authed("knowledge:write", accountChecked), s.handle(s.deleteEntry))
+	v1.PATCH("/feeds/:feed", s.authed("feeds:write", accountChecked), s.handle(s.updateFeed))
+	v1.POST("/feeds/:feed/grants/:account_id", s.authed("feeds:write", accountChecked), s.handle(s.grant(s.api.GrantFeed)))
+	v1.DELETE("/feeds/:feed/grants/:account_id", s.authed("feeds:write", accountChecked), s.handle(s.grant(s.api.RevokeFeed)))
 	v1.POST("/subscriptions/:feed", s.authed("feeds:write", accountChecked), s.handle(s.subscription(s.api.Subscribe)))
 	v1.DELETE("/subscriptions/:feed", s.authed("feeds:write", accountChecked), s.handle(s.subscription(s.api.Unsubscribe)))
 

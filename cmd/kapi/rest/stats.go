@@ -21,7 +21,8 @@ type statsCache struct {
 	expires time.Time
 }
 
-// stats answers GET /api/v1/stats (public): totals over the published catalogue.
+// stats answers GET /api/v1/stats (public): totals over the public, published
+// catalogue (private feeds are never counted).
 func (s *Server) stats(c *gin.Context) error {
 	s.statsCache.mu.Lock()
 	defer s.statsCache.mu.Unlock()
