@@ -82,7 +82,7 @@ func (c *Catalog) Grant(ctx context.Context, owner uuid.UUID, ref string, accoun
 
 const revokeSQL = `
 WITH revoked AS (DELETE FROM feed_grants WHERE feed_id = $1 AND account_id = $2 RETURNING feed_id)
-UPDATE subscriptions SET status = 'canceled', canceled_at = coalesce(canceled_at, now())
+UPDATE subscriptions SET status = 'canceled', canceled_at = coalesce(canceled_at, $3)
 WHERE account_id = $2 AND feed_id = $1 AND status = 'active'
   AND EXISTS (SELECT 1 FROM revoked)
   AND NOT EXISTS (SELECT 1 FROM feeds WHERE id = $1 AND visibility = 'public')`
@@ -98,7 +98,7 @@ func (c *Catalog) Revoke(ctx context.Context, owner uuid.UUID, ref string, accou
 	if err != nil {
 		return Feed{}, err
 	}
-	if _, err := c.pool.Exec(ctx, revokeSQL, f.ID, account); err != nil {
+	if _, err := c.pool.Exec(ctx, revokeSQL, f.ID, account, time.Now()); err != nil {
 		return f, fmt.Errorf("revoke feed grant: %w", err)
 	}
 	return f, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,7 +24,8 @@ const subscribeSQL = `
 INSERT INTO subscriptions (account_id, feed_id) VALUES ($1, $2)
 ON CONFLICT (account_id, feed_id) DO UPDATE
     SET status = 'active', canceled_at = NULL,
-        subscribed_at = CASE WHEN subscriptions.status = 'active' THEN subscriptions.subscribed_at ELSE now() END
+        subscribed_at = CASE WHEN subscriptions.status = 'active' THEN subscriptions.subscribed_at
+                             ELSE excluded.subscribed_at END
 RETURNING account_id, feed_id, status, subscribed_at, canceled_at`
 
 // Subscribe subscribes the account to the published feed named by ref (UUID or
@@ -49,7 +51,7 @@ func (c *Catalog) Subscribe(ctx context.Context, accountID uuid.UUID, ref string
 }
 
 const unsubscribeSQL = `
-UPDATE subscriptions SET status = 'canceled', canceled_at = coalesce(canceled_at, now())
+UPDATE subscriptions SET status = 'canceled', canceled_at = coalesce(canceled_at, $3)
 WHERE account_id = $1 AND feed_id = $2
 RETURNING account_id, feed_id, status, subscribed_at, canceled_at`
 
@@ -61,7 +63,7 @@ func (c *Catalog) Unsubscribe(ctx context.Context, accountID uuid.UUID, ref stri
 	if err != nil {
 		return Subscription{}, Feed{}, err
 	}
-	s, err := scanSubscription(c.pool.QueryRow(ctx, unsubscribeSQL, accountID, f.ID))
+	s, err := scanSubscription(c.pool.QueryRow(ctx, unsubscribeSQL, accountID, f.ID, time.Now()))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Subscription{}, f, ErrNotSubscribed
 	}
@@ -84,10 +86,11 @@ type Listing struct {
 	Subscription *Subscription // nil: the account never subscribed
 }
 
+// listSQL reads a page of the catalogue, and listCategoriesSQL the categories
+// of its feeds: two statements, so that feed_categories (distributed by feed)
+// is read for the page's feeds only rather than through a subquery per feed.
 const listSQL = `
 SELECT ` + feedColumns + `,
-       coalesce((SELECT array_agg(category ORDER BY entry_count DESC, category) FROM feed_categories fc
-                 WHERE fc.feed_id = f.id AND fc.entry_count > 0), '{}'),
        s.status, s.subscribed_at, s.canceled_at,
        count(*) OVER ()
 FROM feeds f ` + grantsJoin + `
@@ -95,6 +98,11 @@ LEFT JOIN subscriptions s ON s.feed_id = f.id AND s.account_id = $1
 WHERE (f.status = 'published' OR s.status = 'active') AND ` + visible + `
 ORDER BY f.entry_count DESC, f.slug
 LIMIT $2 OFFSET $3`
+
+const listCategoriesSQL = `
+SELECT feed_id, array_agg(category ORDER BY entry_count DESC, category)
+FROM feed_categories WHERE feed_id = ANY($1) AND entry_count > 0
+GROUP BY feed_id`
 
 // Bounds of a page of the catalogue (List). The catalogue is short: a page
 // holds all of it unless the caller asks for less.
@@ -127,16 +135,50 @@ func (c *Catalog) List(ctx context.Context, accountID uuid.UUID, limit, offset i
 		var status *string
 		var subscribedAt, canceledAt *time.Time
 		var err error
-		if l.Feed, err = scanFeed(rows, &l.Categories, &status, &subscribedAt, &canceledAt, &total); err != nil {
+		if l.Feed, err = scanFeed(rows, &status, &subscribedAt, &canceledAt, &total); err != nil {
 			return nil, 0, fmt.Errorf("list feeds: %w", err)
 		}
 		if status != nil {
 			l.Subscription = &Subscription{AccountID: accountID, FeedID: l.ID, Status: *status,
 				SubscribedAt: *subscribedAt, CanceledAt: canceledAt}
 		}
+		l.Categories = []string{}
 		out = append(out, l)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list feeds: %w", err)
+	}
+	if err := c.listCategories(ctx, out); err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// listCategories fills in the categories of each listed feed, most entries
+// first.
+func (c *Catalog) listCategories(ctx context.Context, listed []Listing) error {
+	if len(listed) == 0 {
+		return nil
+	}
+	at := make(map[uuid.UUID]int, len(listed))
+	ids := make([]uuid.UUID, len(listed))
+	for i, l := range listed {
+		at[l.ID], ids[i] = i, l.ID
+	}
+	rows, err := c.pool.Query(ctx, listCategoriesSQL, ids)
+	if err != nil {
+		return fmt.Errorf("list feeds: categories: %w", err)
+	}
+	var id uuid.UUID
+	var categories []string
+	_, err = pgx.ForEachRow(rows, []any{&id, &categories}, func() error {
+		listed[at[id]].Categories = slices.Clone(categories)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list feeds: categories: %w", err)
+	}
+	return nil
 }
 
 // Totals sums up the public, published catalogue: a private feed is never

@@ -106,7 +106,8 @@ func checkFeedFilter(s sqlStatement) string {
 	if !reads {
 		return ""
 	}
-	param := `(?:` + strings.Join(s.params, "|") + `)(?:::[\w\[\]]+)?`
+	// A parameter, maybe qualified by its function's name, maybe cast.
+	param := `(?:\w+\.)?(?:` + strings.Join(s.params, "|") + `)(?:::[\w\[\]]+)?`
 	filter := regexp.MustCompile(`(?i)\bfeed_id\s*=\s*(?:` + param + `|ANY\s*\(\s*` + param + `\s*\))`)
 	if !filter.MatchString(s.text) {
 		return "reads " + refs[0][1] + " without feed_id = <parameter> or feed_id = ANY(<parameter>)"
