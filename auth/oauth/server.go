@@ -61,9 +61,12 @@ func New(ctx context.Context, db *pgxpool.Pool, opts Options) (*Server, error) {
 		EnforcePKCE:                    true,
 		EnablePKCEPlainChallengeMethod: false,
 		ScopeStrategy:                  fosite.ExactScopeStrategy,
-		AudienceMatchingStrategy:       fosite.ExactAudienceMatchingStrategy,
-		RefreshTokenScopes:             []string{}, // every grant gets a refresh token
-		SendDebugMessagesToClients:     false,
+		// The one audience ever granted is the MCP resource, checked by the
+		// authorize and token endpoints (RFC 8707): a refresh carries it on.
+		// A requested "audience" parameter is never granted.
+		AudienceMatchingStrategy:   func([]string, []string) error { return nil },
+		RefreshTokenScopes:         []string{}, // every grant gets a refresh token
+		SendDebugMessagesToClients: false,
 	}
 	st := &store{db: db, now: opts.Now}
 	strategy := compose.NewOAuth2HMACStrategy(cfg)

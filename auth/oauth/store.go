@@ -37,14 +37,14 @@ var storedForm = []string{"redirect_uri", "code_challenge", "code_challenge_meth
 // storedRequest is the request column: what fosite needs back beyond the
 // columns.
 type storedRequest struct {
-	ID               string                  `json:"id"`
-	RequestedAt      time.Time               `json:"requested_at"`
-	RequestedScope   []string                `json:"requested_scope"`
-	RequestedAud     []string                `json:"requested_audience"`
-	Form             map[string][]string     `json:"form"`
-	Subject          string                  `json:"subject"`
-	AccountID        string                  `json:"account_id"`
-	ExpiresAt        map[string]time.Time    `json:"expires_at"`
+	ID             string               `json:"id"`
+	RequestedAt    time.Time            `json:"requested_at"`
+	RequestedScope []string             `json:"requested_scope"`
+	RequestedAud   []string             `json:"requested_audience"`
+	Form           map[string][]string  `json:"form"`
+	Subject        string               `json:"subject"`
+	AccountID      string               `json:"account_id"`
+	ExpiresAt      map[string]time.Time `json:"expires_at"`
 }
 
 // Session is what a grant carries: the key it was made from, as the subject,

@@ -22,13 +22,13 @@ const defaultDatabaseURL = "postgres://kapi:kapi@127.0.0.1:5432/kapi?sslmode=dis
 
 // Config is everything kapi reads from the environment, read once at start-up.
 type Config struct {
-	DatabaseURL     string        // DATABASE_URL
-	Addr            string        // KAPI_ADDR, default :8080
-	MetricsAddr     string        // KAPI_METRICS_ADDR: Prometheus /metrics listener; "" (default): none
+	DatabaseURL string // DATABASE_URL
+	Addr        string // KAPI_ADDR, default :8080
+	MetricsAddr string // KAPI_METRICS_ADDR: Prometheus /metrics listener; "" (default): none
 	// PublicURL is KAPI_PUBLIC_URL: kapi's base URL as clients reach it
 	// (https://kapi.example.com), the OAuth issuer and the MCP resource's
 	// prefix; "" (default): each request's own scheme and Host.
-	PublicURL string
+	PublicURL       string
 	TrustedProxies  []string      // KAPI_TRUSTED_PROXIES: comma-separated IPs or CIDRs of load balancers
 	LogLevel        slog.Level    // KAPI_LOG_LEVEL: debug|info|warn|error, default info
 	ShutdownTimeout time.Duration // KAPI_SHUTDOWN_TIMEOUT, default 15s

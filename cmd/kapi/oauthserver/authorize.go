@@ -53,6 +53,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.checkResource(r, ar.GetRequestForm()["resource"])
 	}
+	if err == nil {
+		err = checkPKCE(ar)
+	}
 	if err != nil {
 		s.authorizeError(ctx, w, ar, err)
 		return
@@ -84,6 +87,20 @@ func (s *Server) checkResource(r *http.Request, resources []string) error {
 	}
 	if len(resources) > 1 {
 		return errInvalidTarget(want)
+	}
+	return nil
+}
+
+// checkPKCE refuses, before the person signs in, what fosite's PKCE handler
+// would refuse only when issuing the code: no challenge, or one other than
+// S256 (OAuth 2.1 §4.1.1).
+func checkPKCE(ar fosite.AuthorizeRequester) error {
+	form := ar.GetRequestForm()
+	if form.Get("code_challenge") == "" {
+		return fosite.ErrInvalidRequest.WithHint("A PKCE code_challenge is required.")
+	}
+	if form.Get("code_challenge_method") != "S256" {
+		return fosite.ErrInvalidRequest.WithHint("The code_challenge_method must be S256.")
 	}
 	return nil
 }
