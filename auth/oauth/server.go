@@ -103,8 +103,10 @@ func NewSession(keyID, accountID uuid.UUID) fosite.Session { return newSession(k
 // grantableScopes are the scopes a client may ask for: kapi's scopes.
 func grantableScopes() []string { return auth.KnownScopes() }
 
-// ScopesSupported are the scopes the metadata documents list.
-func ScopesSupported() []string { return grantableScopes() }
+// ScopesSupported are the scopes the metadata documents list, and what a
+// request asking for no scope gets (those of them its key holds): the scopes
+// MCP tools need. A client may still ask for any of kapi's scopes.
+func ScopesSupported() []string { return []string{"knowledge:read", "feeds:read", "feeds:write", "usage:read"} }
 
 // Grant is what a verified access token speaks for: the API key it was made
 // from and the scopes granted (at most the key's).

@@ -339,9 +339,9 @@ func mustGet(t *testing.T, rawURL string) (int, map[string]any, http.Header) {
 
 var _ = fmt.Sprint
 
-// searchRefusal calls search_knowledge as token and returns the refusal's
-// text ("" when it was not refused).
-func (w *connectorWorld) searchRefusal(t *testing.T, token string) string {
+// toolRefusal calls a tool as token and returns the refusal's text (""
+// when it was not refused).
+func (w *connectorWorld) toolRefusal(t *testing.T, token, tool string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -352,9 +352,13 @@ func (w *connectorWorld) searchRefusal(t *testing.T, token string) string {
 		t.Fatalf("initialize with the token: %v", err)
 	}
 	defer cs.Close()
-	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "search_knowledge", Arguments: map[string]any{"query": "coffee"}})
+	args := map[string]any{}
+	if tool == "search_knowledge" {
+		args["query"] = "coffee"
+	}
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
 	if err != nil {
-		t.Fatalf("search_knowledge: %v", err)
+		t.Fatalf("%s: %v", tool, err)
 	}
 	if !res.IsError {
 		return ""

@@ -210,10 +210,21 @@ func connectorKeyRules(t *testing.T, w *connectorWorld) {
 	c := w.register(t, "http://127.0.0.1:9/callback")
 	narrow := w.newKey(t, "knowledge:read")
 	t.Run("scope not held by the key", func(t *testing.T) {
-		au := w.authorizeURL(c, url.Values{"scope": {"knowledge:read feeds:write"}})
+		au := w.authorizeURL(c, url.Values{"scope": {"feeds:write usage:read"}})
 		q := codeFrom(t, w.consentFlow(t, au, narrow.Key, "allow"), au)
 		if q.Get("error") != "invalid_scope" || q.Get("code") != "" {
 			t.Errorf("got %v, want error=invalid_scope", q)
+		}
+	})
+	t.Run("scopes narrowed to the key's", func(t *testing.T) {
+		au := w.authorizeURL(c, url.Values{"scope": {"knowledge:read feeds:read"}})
+		code := codeFrom(t, w.consentFlow(t, au, narrow.Key, "allow"), au).Get("code")
+		status, tok := w.exchange(t, c, code)
+		if status != 200 || tok["scope"] != "knowledge:read" {
+			t.Fatalf("exchange: %d %v, want scope knowledge:read alone", status, tok)
+		}
+		if text := w.toolRefusal(t, tok["access_token"].(string), "list_feeds"); !strings.Contains(text, "INSUFFICIENT_SCOPE") {
+			t.Errorf("list_feeds without feeds:read: %q, want INSUFFICIENT_SCOPE", text)
 		}
 	})
 	t.Run("expired token", func(t *testing.T) {
@@ -227,7 +238,7 @@ func connectorKeyRules(t *testing.T, w *connectorWorld) {
 		tok := w.grant(t, c, narrow.Key)["access_token"].(string)
 		w.sql(t, `UPDATE accounts SET subscription_status = 'past_due' WHERE id = $1`, w.account)
 		defer w.sql(t, `UPDATE accounts SET subscription_status = 'active' WHERE id = $1`, w.account)
-		if text := w.searchRefusal(t, tok); !strings.Contains(text, "SUBSCRIPTION_INACTIVE") {
+		if text := w.toolRefusal(t, tok, "search_knowledge"); !strings.Contains(text, "SUBSCRIPTION_INACTIVE") {
 			t.Errorf("search_knowledge for a past_due account: %s, want SUBSCRIPTION_INACTIVE", text)
 		}
 	})

@@ -183,18 +183,17 @@ func (s *Server) principalOf(ctx context.Context, cred string) (auth.Principal, 
 	return s.api.Authenticate(ctx, "Bearer "+cred)
 }
 
-// grantScopes are the scopes to grant: those asked for, each of which the
-// key must hold (invalid_scope otherwise), or with none asked for, all the
-// key holds.
+// grantScopes are the scopes to grant: those asked for that the key holds
+// (RFC 6749 §3.3 lets the server grant less than asked; the token response
+// and the consent page say what), or with none asked for, the MCP scopes the
+// key holds. A request for no scope the key holds is invalid_scope.
 func grantScopes(p auth.Principal, requested fosite.Arguments) ([]string, error) {
-	for _, sc := range requested {
-		if !p.Allows(sc) {
-			return nil, fosite.ErrInvalidScope.WithHintf("The key does not hold the scope %q.", sc)
-		}
+	if len(requested) == 0 {
+		requested = oauth.ScopesSupported()
 	}
 	scopes := api.GrantableScopes(p, requested)
 	if len(scopes) == 0 {
-		return nil, fosite.ErrInvalidScope.WithHint("The key holds none of the scopes asked for.")
+		return nil, fosite.ErrInvalidScope.WithHintf("The key holds none of the scopes asked for (%s).", strings.Join(requested, " "))
 	}
 	return scopes, nil
 }
