@@ -106,7 +106,9 @@ func grantableScopes() []string { return auth.KnownScopes() }
 // ScopesSupported are the scopes the metadata documents list, and what a
 // request asking for no scope gets (those of them its key holds): the scopes
 // MCP tools need. A client may still ask for any of kapi's scopes.
-func ScopesSupported() []string { return []string{"knowledge:read", "feeds:read", "feeds:write", "usage:read"} }
+func ScopesSupported() []string {
+	return []string{"knowledge:read", "feeds:read", "feeds:write", "usage:read"}
+}
 
 // Grant is what a verified access token speaks for: the API key it was made
 // from and the scopes granted (at most the key's).

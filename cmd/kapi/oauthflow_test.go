@@ -89,6 +89,7 @@ func TestConnectorOAuth(t *testing.T) {
 
 	t.Run("refusals", func(t *testing.T) { connectorRefusals(t, w, resource) })
 	t.Run("key and account", func(t *testing.T) { connectorKeyRules(t, w) })
+	t.Run("sign-in link and grants CLI", func(t *testing.T) { secrets["sign-in link"] = connectorLinkAndCLI(t, w) })
 	assertNoSecretsLogged(t, w.logs.String(), secrets)
 }
 
@@ -250,4 +251,48 @@ func connectorKeyRules(t *testing.T, w *connectorWorld) {
 			t.Errorf("token of a revoked key: %d %q, want 401 invalid_token", s, challenge)
 		}
 	})
+}
+
+// connectorLinkAndCLI: an operator's one-time sign-in link signs in once;
+// the CLI lists the account's grants and revokes one, which ends its token.
+// It returns the link, a secret the log must not hold.
+func connectorLinkAndCLI(t *testing.T, w *connectorWorld) string {
+	var link signInLinkJSON
+	runJSON(t, w.env, &link, "accounts", "sign-in-link", "--account", w.account)
+	if !strings.Contains(link.URL, "/oauth/link?t=kapi_sl_") || link.AccountID != w.account || link.KeyPrefix == "" {
+		t.Fatalf("sign-in-link: %+v", link)
+	}
+	if status, _, _ := mustGet(t, w.base+"/oauth/link?t=kapi_sl_x"); status != http.StatusOK {
+		t.Errorf("the link's own page: %d", status)
+	}
+	c := w.register(t, "http://127.0.0.1:9/callback")
+	tok := w.grant(t, c, link.URL)["access_token"].(string) // the whole link pasted
+	w.useMCP(t, tok)
+	resp := w.consentFlow(t, w.authorizeURL(c, nil), link.URL, "allow")
+	if body := readAll(t, resp); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "already used") {
+		t.Errorf("the link a second time: %d, want 401 and the sign-in page again", resp.StatusCode)
+	}
+	var grants []grantJSON
+	runJSON(t, w.env, &grants, "accounts", "grants", "list", "--account", w.account)
+	var mine *grantJSON
+	for i, g := range grants {
+		if g.ClientID == c.ID {
+			mine = &grants[i]
+		}
+	}
+	if mine == nil || mine.ClientName != "Test Agent <b>" || mine.KeyID != link.KeyID || len(mine.Scopes) == 0 {
+		t.Fatalf("grants list: %+v, want the link's grant", grants)
+	}
+	var after []grantJSON
+	runJSON(t, w.env, &after, "accounts", "grants", "revoke", "--account", w.account, "--grant", mine.ID)
+	if len(after) != len(grants)-1 {
+		t.Errorf("grants after revoke: %d, want %d", len(after), len(grants)-1)
+	}
+	if s, _ := w.mcpStatus(t, tok); s != http.StatusUnauthorized {
+		t.Errorf("the token of a revoked grant: %d, want 401", s)
+	}
+	if code, _, _ := runCapture(w.env, "accounts", "grants", "revoke", "--account", w.account, "--grant", mine.ID); code != exitNotFound {
+		t.Errorf("revoking it again: exit %d, want %d", code, exitNotFound)
+	}
+	return link.URL[strings.Index(link.URL, "kapi_sl_"):]
 }
