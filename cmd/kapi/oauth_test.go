@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -279,19 +278,27 @@ func (b bearerRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// useMCP connects with the SDK's client as token: initialize, tools/list,
-// search_knowledge. It returns the search's text.
-func (w *connectorWorld) useMCP(t *testing.T, token string) string {
+// connectMCP initializes an MCP session with the SDK's client as token; the
+// test closes it.
+func (w *connectorWorld) connectMCP(ctx context.Context, t *testing.T, token string) *mcp.ClientSession {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	client := mcp.NewClient(&mcp.Implementation{Name: "kapi-oauth-test", Version: "1"}, nil)
 	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: w.base + "/api/mcp",
 		HTTPClient: &http.Client{Transport: bearerRT{token}}}, nil)
 	if err != nil {
 		t.Fatalf("initialize with the token: %v", err)
 	}
-	defer cs.Close()
+	t.Cleanup(func() { _ = cs.Close() })
+	return cs
+}
+
+// useMCP connects with the SDK's client as token: initialize, tools/list,
+// search_knowledge. It returns the search's text.
+func (w *connectorWorld) useMCP(t *testing.T, token string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cs := w.connectMCP(ctx, t, token)
 	tools, err := cs.ListTools(ctx, nil)
 	if err != nil || len(tools.Tools) == 0 {
 		t.Fatalf("tools/list: %v (%d tools)", err, len(tools.Tools))
@@ -337,21 +344,13 @@ func mustGet(t *testing.T, rawURL string) (int, map[string]any, http.Header) {
 	return status, body, h
 }
 
-var _ = fmt.Sprint
-
 // toolRefusal calls a tool as token and returns the refusal's text (""
 // when it was not refused).
 func (w *connectorWorld) toolRefusal(t *testing.T, token, tool string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	client := mcp.NewClient(&mcp.Implementation{Name: "kapi-oauth-test", Version: "1"}, nil)
-	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: w.base + "/api/mcp",
-		HTTPClient: &http.Client{Transport: bearerRT{token}}}, nil)
-	if err != nil {
-		t.Fatalf("initialize with the token: %v", err)
-	}
-	defer cs.Close()
+	cs := w.connectMCP(ctx, t, token)
 	args := map[string]any{}
 	if tool == "search_knowledge" {
 		args["query"] = "coffee"

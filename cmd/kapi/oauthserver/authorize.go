@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -226,8 +227,14 @@ func (s *Server) consentPage(ctx context.Context, w http.ResponseWriter, r *http
 	csrf := csrfToken(w, r)
 	raw, _ := json.Marshal(ticket{Key: p.KeyID, Client: ar.GetClient().GetID(), CSRF: csrfHash(csrf),
 		Expires: s.now().Add(ticketTTL).Unix()}) // cannot fail
+	var withheld []string
+	for _, sc := range ar.GetRequestedScopes() {
+		if !slices.Contains(scopes, sc) {
+			withheld = append(withheld, sc)
+		}
+	}
 	render(w, http.StatusOK, "consent", page{Title: "Allow " + name + "?", ClientName: name, KeyPrefix: p.KeyPrefix,
-		Scopes: scopes, Feeds: feedNames, Carry: carry(ar), CSRF: csrf, Ticket: s.oauth.Seal("consent", raw)})
+		Scopes: scopes, Withheld: withheld, Feeds: feedNames, Carry: carry(ar), CSRF: csrf, Ticket: s.oauth.Seal("consent", raw)})
 }
 
 // reachedFeeds names the feeds the account is subscribed to.

@@ -27,6 +27,7 @@ type page struct {
 	Resource   string
 	KeyPrefix  string
 	Scopes     []string
+	Withheld   []string // asked for, not held by the key
 	Feeds      []string
 	Carry      []field
 	CSRF       string
