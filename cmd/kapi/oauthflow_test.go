@@ -243,12 +243,27 @@ func connectorKeyRules(t *testing.T, w *connectorWorld) {
 			t.Errorf("search_knowledge for a past_due account: %s, want SUBSCRIPTION_INACTIVE", text)
 		}
 	})
-	t.Run("token from a revoked key", func(t *testing.T) {
+	t.Run("token from a revoked key, on two instances", func(t *testing.T) {
 		tok := w.grant(t, c, narrow.Key)["access_token"].(string)
+		// A second instance over the same database, behind the same public
+		// URL, takes the first one's tokens (one shared secret), and hears of
+		// the revocation as soon.
+		env := func(k string) string {
+			if k == "KAPI_PUBLIC_URL" {
+				return w.base
+			}
+			return w.env(k)
+		}
+		other := &connectorWorld{base: "http://" + startServe(t, env)}
+		if s, _ := other.mcpStatus(t, tok); s != http.StatusOK {
+			t.Fatalf("the token on a second instance: %d, want 200", s)
+		}
 		var revoked api.Key
 		runJSON(t, w.env, &revoked, "keys", "revoke", "--id", narrow.ID)
-		if s, challenge := w.mcpStatus(t, tok); s != http.StatusUnauthorized || !strings.Contains(challenge, "invalid_token") {
-			t.Errorf("token of a revoked key: %d %q, want 401 invalid_token", s, challenge)
+		for _, inst := range []*connectorWorld{w, other} {
+			if s, challenge := inst.mcpStatus(t, tok); s != http.StatusUnauthorized || !strings.Contains(challenge, "invalid_token") {
+				t.Errorf("%s: token of a revoked key: %d %q, want 401 invalid_token at once", inst.base, s, challenge)
+			}
 		}
 	})
 }
