@@ -87,15 +87,22 @@ func signInInBrowser(ctx context.Context, authorizeURL, key string, got <-chan u
 	}
 }
 
-// TestConnectorInBrowser: the acceptance walk in real headless chromium:
-// register a client, open the authorize URL, sign in with a key, consent,
-// receive the code on a local redirect, exchange it with the PKCE verifier,
-// then initialize, tools/list and search_knowledge over /api/mcp with the
-// token; refresh; revoke; the token then gets 401.
+// TestConnectorInBrowser: the MCP connector's sign-in in real headless
+// chromium, by hand and by the MCP Go SDK's OAuth client (one server, one
+// browser).
 func TestConnectorInBrowser(t *testing.T) {
 	t.Parallel()
 	w := newConnectorWorld(t)
 	ctx := newBrowser(t)
+	t.Run("acceptance walk", func(t *testing.T) { browserWalk(ctx, t, w) })
+	t.Run("MCP Go SDK client", func(t *testing.T) { sdkClientWalk(ctx, t, w) })
+}
+
+// browserWalk: register a client, open the authorize URL, sign in with a
+// key, consent, receive the code on a local redirect, exchange it with the
+// PKCE verifier, then initialize, tools/list and search_knowledge over
+// /api/mcp with the token; refresh; revoke; the token then gets 401.
+func browserWalk(ctx context.Context, t *testing.T, w *connectorWorld) {
 	redirect, got := callbackServer(t)
 	c := w.register(t, redirect)
 	au := w.authorizeURL(c, nil)
@@ -136,14 +143,11 @@ func TestConnectorInBrowser(t *testing.T) {
 		"verifier": c.Verifier, "access token": access, "refresh token": fresh["refresh_token"].(string)})
 }
 
-// TestConnectorWithSDKClient: the MCP Go SDK's own OAuth client connects to
-// /api/mcp from nothing but its URL: the 401's resource metadata, the
-// authorization server's metadata, dynamic registration, PKCE, the sign-in
-// in chromium, the exchange with the resource; then it searches.
-func TestConnectorWithSDKClient(t *testing.T) {
-	t.Parallel()
-	w := newConnectorWorld(t)
-	ctx := newBrowser(t)
+// sdkClientWalk: the MCP Go SDK's own OAuth client connects to /api/mcp
+// from nothing but its URL: the 401's resource metadata, the authorization
+// server's metadata, dynamic registration, PKCE, the sign-in in chromium,
+// the exchange with the resource; then it searches.
+func sdkClientWalk(ctx context.Context, t *testing.T, w *connectorWorld) {
 	redirect, got := callbackServer(t)
 	handler, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
 		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{

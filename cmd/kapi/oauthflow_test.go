@@ -1,6 +1,7 @@
 package main
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -187,6 +188,33 @@ func connectorRefusals(t *testing.T, w *connectorWorld, resource string) {
 		status, body := w.postJSON(t, "/oauth/register", map[string]any{"redirect_uris": []string{"http://attacker.example/cb"}})
 		if status != 400 || errorOf(body) != "invalid_redirect_uri" {
 			t.Errorf("plain http to a remote host: %d %v, want 400 invalid_redirect_uri", status, body)
+		}
+	})
+	t.Run("sign-in form without its CSRF token, or from another site", func(t *testing.T) {
+		hc := noRedirects()
+		resp, err := hc.Get(w.authorizeURL(c, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		signIn := readAll(t, resp)
+		noToken := w.submit(t, noRedirects(), signIn, url.Values{"credential": {w.key}}) // no cookie
+		if body := readAll(t, noToken); noToken.StatusCode != http.StatusForbidden || strings.Contains(body, `name="ticket"`) {
+			t.Errorf("without the CSRF cookie: %d, want 403", noToken.StatusCode)
+		}
+		form := url.Values{"credential": {w.key}}
+		for _, m := range hiddenField.FindAllStringSubmatch(signIn, -1) {
+			form.Add(m[1], html.UnescapeString(m[2]))
+		}
+		req, _ := http.NewRequest(http.MethodPost, w.base+"/oauth/authorize", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://attacker.example")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		cross, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body := readAll(t, cross); cross.StatusCode != http.StatusForbidden || strings.Contains(body, `name="ticket"`) {
+			t.Errorf("a cross-site POST: %d, want 403", cross.StatusCode)
 		}
 	})
 	t.Run("denied", func(t *testing.T) {
