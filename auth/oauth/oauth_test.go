@@ -172,3 +172,22 @@ func TestRevokeGrantOfAnotherAccount(t *testing.T) {
 		t.Errorf("Grants of an account without any: %v %v", grants, err)
 	}
 }
+
+func TestPruneDeletesWhatExpiredADayAgo(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	clk := &clock{t: time.Now()}
+	s := newServer(t, db, clk)
+	ctx := context.Background()
+	acc, key := accountKey(t, db)
+	if _, _, err := s.CreateSignInLink(ctx, acc, key.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Prune(ctx); err != nil || n != 0 {
+		t.Fatalf("Prune of a fresh link: %d %v, want 0", n, err)
+	}
+	clk.add(oauth.SignInLinkTTL + 25*time.Hour)
+	if n, err := s.Prune(ctx); err != nil || n != 1 {
+		t.Errorf("Prune a day after expiry: %d %v, want 1", n, err)
+	}
+}

@@ -92,6 +92,7 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	if err != nil {
 		return err
 	}
+	go pruneOAuth(ctx, authz, logger)
 	svc := api.New(api.Deps{Keys: keys, Accounts: auth.NewAccounts(pool), Limiter: auth.NewLimiter(limits),
 		Quota: auth.NewQuota(pool, auth.QuotaOptions{}), Catalog: catalog, Engine: engine, Tokens: authz})
 	go svc.WatchDatabase(ctx, probe, api.WatchOptions{Logger: logger})
@@ -108,6 +109,29 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 		defer stop()
 	}
 	return serveHTTP(ctx, cfg, logger, server.Handler())
+}
+
+// oauthPruneEvery is how often serve deletes long-expired OAuth codes,
+// tokens and sign-in links.
+const oauthPruneEvery = time.Hour
+
+// pruneOAuth deletes long-expired OAuth rows every oauthPruneEvery until ctx
+// ends. Every instance does; the deletes are idempotent.
+func pruneOAuth(ctx context.Context, authz *oauth.Server, logger *slog.Logger) {
+	t := time.NewTicker(oauthPruneEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := authz.Prune(ctx); err != nil {
+				logger.Warn("oauth: prune expired tokens", "error", err)
+			} else if n > 0 {
+				logger.Debug("oauth: pruned expired tokens", "rows", n)
+			}
+		}
+	}
 }
 
 // openRedis is the client of REDIS_URL; go-redis logs go through logger.
