@@ -50,6 +50,16 @@ func accountKey(t *testing.T, db *pgxpool.Pool) (uuid.UUID, auth.NewKey) {
 	return acc.ID, k
 }
 
+// newAccountServer is a server over a fresh database holding one account
+// with one key.
+func newAccountServer(t *testing.T) (*oauth.Server, *clock, *pgxpool.Pool, uuid.UUID, auth.NewKey) {
+	t.Helper()
+	db := pgtest.New(t)
+	clk := &clock{t: time.Now()}
+	acc, key := accountKey(t, db)
+	return newServer(t, db, clk), clk, db, acc, key
+}
+
 func TestRegisterChecksClientMetadata(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, pgtest.New(t), &clock{t: time.Now()})
@@ -117,11 +127,8 @@ func TestInstancesShareTheSecret(t *testing.T) {
 // lifetime, and only its hash is stored.
 func TestSignInLinksAreSingleUseAndShortLived(t *testing.T) {
 	t.Parallel()
-	db := pgtest.New(t)
-	clk := &clock{t: time.Now()}
-	s := newServer(t, db, clk)
+	s, clk, db, acc, key := newAccountServer(t)
 	ctx := context.Background()
-	acc, key := accountKey(t, db)
 	token, expires, err := s.CreateSignInLink(ctx, acc, key.ID)
 	if err != nil || !oauth.IsSignInToken(token) || expires.Sub(clk.now()) != oauth.SignInLinkTTL {
 		t.Fatalf("CreateSignInLink: %q %v %v", token, expires, err)
@@ -175,11 +182,8 @@ func TestRevokeGrantOfAnotherAccount(t *testing.T) {
 
 func TestPruneDeletesWhatExpiredADayAgo(t *testing.T) {
 	t.Parallel()
-	db := pgtest.New(t)
-	clk := &clock{t: time.Now()}
-	s := newServer(t, db, clk)
+	s, clk, _, acc, key := newAccountServer(t)
 	ctx := context.Background()
-	acc, key := accountKey(t, db)
 	if _, _, err := s.CreateSignInLink(ctx, acc, key.ID); err != nil {
 		t.Fatal(err)
 	}
