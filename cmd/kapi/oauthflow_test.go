@@ -15,7 +15,8 @@ import (
 // refresh with rotation, revocation, and each refusal with its RFC error.
 // At the end, the debug-level log holds none of the secrets that passed.
 func TestConnectorOAuth(t *testing.T) {
-	t.Parallel()
+	// Not parallel: its servers (and chromium) run before the parallel tests,
+	// whose latency bounds they would otherwise skew on a small machine.
 	w := newConnectorWorld(t)
 	secrets := map[string]string{"API key": w.key}
 	resource := w.base + "/api/mcp"
