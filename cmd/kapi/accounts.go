@@ -30,10 +30,10 @@ func toAccountJSON(a auth.Account) accountJSON {
 		SubscriptionStatus: a.SubscriptionStatus, TermsAccepted: a.TermsAcceptedAt != nil, CreatedAt: a.CreatedAt.UTC()}
 }
 
-// accountsCmd runs `kapi accounts create|update|list|show`, printing JSON.
+// accountsCmd runs `kapi accounts create|update|list|show|sign-in-link|grants`, printing JSON.
 func accountsCmd(ctx context.Context, cfg Config, stdout io.Writer, args []string) error {
 	if len(args) == 0 {
-		return usageError{fmt.Errorf("want a subcommand: create, update, list or show")}
+		return usageError{fmt.Errorf("want a subcommand: create, update, list, show, sign-in-link or grants")}
 	}
 	switch args[0] {
 	case "create":
@@ -44,8 +44,12 @@ func accountsCmd(ctx context.Context, cfg Config, stdout io.Writer, args []strin
 		return accountsList(ctx, cfg, stdout, args[1:])
 	case "show":
 		return accountsShow(ctx, cfg, stdout, args[1:])
+	case "sign-in-link":
+		return accountsSignInLink(ctx, cfg, stdout, args[1:])
+	case "grants":
+		return accountsGrants(ctx, cfg, stdout, args[1:])
 	default:
-		return usageError{fmt.Errorf("unknown subcommand %q: want create, update, list or show", args[0])}
+		return usageError{fmt.Errorf("unknown subcommand %q: want create, update, list, show, sign-in-link or grants", args[0])}
 	}
 }
 

@@ -39,6 +39,11 @@ Usage:
                        [--terms-accepted true|false]
   kapi accounts list
   kapi accounts show --id ID
+  kapi accounts sign-in-link --account ID [--key KEY_ID]
+                              a one-time link (15 min) for the MCP connector's sign-in page
+  kapi accounts grants list --account ID
+  kapi accounts grants revoke --account ID --grant GRANT_ID
+                              the OAuth grants agents hold (MCP connector)
   kapi keys create --account ID [--name N] [--env live|test]
                    [--scopes "knowledge:read feeds:read usage:read"]
                    [--allowed-categories a,b] [--expires-in 720h]

@@ -22,9 +22,13 @@ const defaultDatabaseURL = "postgres://kapi:kapi@127.0.0.1:5432/kapi?sslmode=dis
 
 // Config is everything kapi reads from the environment, read once at start-up.
 type Config struct {
-	DatabaseURL     string        // DATABASE_URL
-	Addr            string        // KAPI_ADDR, default :8080
-	MetricsAddr     string        // KAPI_METRICS_ADDR: Prometheus /metrics listener; "" (default): none
+	DatabaseURL string // DATABASE_URL
+	Addr        string // KAPI_ADDR, default :8080
+	MetricsAddr string // KAPI_METRICS_ADDR: Prometheus /metrics listener; "" (default): none
+	// PublicURL is KAPI_PUBLIC_URL: kapi's base URL as clients reach it
+	// (https://kapi.example.com), the OAuth issuer and the MCP resource's
+	// prefix; "" (default): each request's own scheme and Host.
+	PublicURL       string
 	TrustedProxies  []string      // KAPI_TRUSTED_PROXIES: comma-separated IPs or CIDRs of load balancers
 	LogLevel        slog.Level    // KAPI_LOG_LEVEL: debug|info|warn|error, default info
 	ShutdownTimeout time.Duration // KAPI_SHUTDOWN_TIMEOUT, default 15s
@@ -60,6 +64,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		DatabaseURL:       orDefault(getenv("DATABASE_URL"), defaultDatabaseURL),
 		Addr:              orDefault(getenv("KAPI_ADDR"), ":8080"),
 		MetricsAddr:       getenv("KAPI_METRICS_ADDR"),
+		PublicURL:         strings.TrimRight(getenv("KAPI_PUBLIC_URL"), "/"),
 		EmbeddingProvider: orDefault(getenv("EMBEDDING_PROVIDER"), "local"),
 		GeminiAPIKey:      getenv("GEMINI_API_KEY"),
 		GeminiBaseURL:     getenv("GEMINI_BASE_URL"),
@@ -80,6 +85,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		add(checkAddr("KAPI_METRICS_ADDR", c.MetricsAddr))
 	}
 	var err error
+	add(checkPublicURL(c.PublicURL))
 	c.TrustedProxies, err = parseProxies(getenv("KAPI_TRUSTED_PROXIES"))
 	add(err)
 	c.LogLevel, err = parseLevel(getenv("KAPI_LOG_LEVEL"))
@@ -169,6 +175,19 @@ func checkDatabaseURL(raw string) error {
 func checkAddr(name, addr string) error {
 	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
 		return fmt.Errorf("%s must be host:port or :port, got %q", name, addr)
+	}
+	return nil
+}
+
+// checkPublicURL: KAPI_PUBLIC_URL, when set, is an http(s) origin with no
+// query or fragment.
+func checkPublicURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("KAPI_PUBLIC_URL must be an http(s) URL such as https://kapi.example.com, got %q", v)
 	}
 	return nil
 }

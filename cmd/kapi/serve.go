@@ -16,8 +16,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kapi-project/kapi/auth"
+	"github.com/kapi-project/kapi/auth/oauth"
 	"github.com/kapi-project/kapi/cmd/kapi/api"
 	"github.com/kapi-project/kapi/cmd/kapi/mcpserver"
+	"github.com/kapi-project/kapi/cmd/kapi/oauthserver"
 	"github.com/kapi-project/kapi/cmd/kapi/rest"
 	"github.com/kapi-project/kapi/embed"
 	"github.com/kapi-project/kapi/feeds"
@@ -86,12 +88,19 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	// One request layer behind both surfaces: REST and MCP calls of an account
 	// count against the same per-minute limit and monthly quota. REST's router
 	// serves the MCP handler at /api/mcp.
+	authz, err := oauth.New(ctx, pool, oauth.Options{})
+	if err != nil {
+		return err
+	}
+	go pruneOAuth(ctx, authz, logger)
 	svc := api.New(api.Deps{Keys: keys, Accounts: auth.NewAccounts(pool), Limiter: auth.NewLimiter(limits),
-		Quota: auth.NewQuota(pool, auth.QuotaOptions{}), Catalog: catalog, Engine: engine})
+		Quota: auth.NewQuota(pool, auth.QuotaOptions{}), Catalog: catalog, Engine: engine, Tokens: authz})
 	go svc.WatchDatabase(ctx, probe, api.WatchOptions{Logger: logger})
 	agents := mcpserver.New(mcpserver.Deps{API: svc, Logger: logger, Version: version})
-	server := rest.New(rest.Deps{API: svc, MCP: agents, DB: pool, Checks: readyChecks(pool, rdb, guarded),
-		Logger: logger, Version: version, Observer: m, TrustedProxies: cfg.TrustedProxies})
+	connector := oauthserver.New(oauthserver.Deps{OAuth: authz, API: svc, ResourceMetadata: mcpserver.ResourceMetadata,
+		PublicURL: cfg.PublicURL, Logger: logger})
+	server := rest.New(rest.Deps{API: svc, MCP: agents, OAuth: connector, PublicURL: cfg.PublicURL, DB: pool,
+		Checks: readyChecks(pool, rdb, guarded), Logger: logger, Version: version, Observer: m, TrustedProxies: cfg.TrustedProxies})
 	if cfg.MetricsAddr != "" {
 		stop, err := serveMetrics(ctx, cfg.MetricsAddr, m, logger)
 		if err != nil {
@@ -100,6 +109,29 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 		defer stop()
 	}
 	return serveHTTP(ctx, cfg, logger, server.Handler())
+}
+
+// oauthPruneEvery is how often serve deletes long-expired OAuth codes,
+// tokens and sign-in links.
+const oauthPruneEvery = time.Hour
+
+// pruneOAuth deletes long-expired OAuth rows every oauthPruneEvery until ctx
+// ends. Every instance does; the deletes are idempotent.
+func pruneOAuth(ctx context.Context, authz *oauth.Server, logger *slog.Logger) {
+	t := time.NewTicker(oauthPruneEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := authz.Prune(ctx); err != nil {
+				logger.Warn("oauth: prune expired tokens", "error", err)
+			} else if n > 0 {
+				logger.Debug("oauth: pruned expired tokens", "rows", n)
+			}
+		}
+	}
 }
 
 // openRedis is the client of REDIS_URL; go-redis logs go through logger.

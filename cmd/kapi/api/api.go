@@ -40,6 +40,9 @@ type Deps struct {
 	Quota    *auth.Quota    // monthly quotas and the usage block
 	Catalog  *feeds.Catalog
 	Engine   *search.Engine
+	// Tokens verifies OAuth access tokens on the MCP endpoint; nil: only API
+	// keys are accepted there.
+	Tokens TokenVerifier
 	// TermsURL is details.accept_url of LEGAL_REVIEW_REQUIRED; default
 	// DefaultTermsURL.
 	TermsURL string
@@ -54,6 +57,7 @@ type Service struct {
 	gate     *auth.Gate
 	catalog  *feeds.Catalog
 	engine   *search.Engine
+	tokens   TokenVerifier
 	termsURL string
 	now      func() time.Time
 	watch    *watch // the database's state, as WatchDatabase sees it
@@ -62,7 +66,7 @@ type Service struct {
 // New returns the service over deps.
 func New(deps Deps) *Service {
 	s := &Service{keys: deps.Keys, accounts: deps.Accounts, gate: auth.NewGate(deps.Limiter, deps.Quota),
-		catalog: deps.Catalog, engine: deps.Engine, termsURL: deps.TermsURL, now: deps.Now, watch: newWatch()}
+		catalog: deps.Catalog, engine: deps.Engine, tokens: deps.Tokens, termsURL: deps.TermsURL, now: deps.Now, watch: newWatch()}
 	if s.termsURL == "" {
 		s.termsURL = DefaultTermsURL
 	}

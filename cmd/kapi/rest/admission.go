@@ -59,6 +59,31 @@ func (s *Server) authenticate(c *gin.Context) bool {
 	return true
 }
 
+// mcpAuthenticated is authenticated for /api/mcp, the OAuth protected
+// resource: an API key, or with OAuth served an access token issued for this
+// endpoint. A 401 names the resource's metadata (RFC 9728 §5.1).
+func (s *Server) mcpAuthenticated() gin.HandlerFunc {
+	if s.oauth == nil {
+		return s.authenticated()
+	}
+	return func(c *gin.Context) {
+		ctx, cancel := s.api.Bound(c.Request.Context())
+		defer cancel()
+		p, err := s.api.AuthenticateMCP(ctx, c.GetHeader("Authorization"), s.base(c)+mcpPath)
+		if err = api.Explain(ctx, err); err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.Request = c.Request.WithContext(api.WithPrincipal(c.Request.Context(), p))
+		c.Next()
+	}
+}
+
+// base is kapi's public base URL as this request reaches it.
+func (s *Server) base(c *gin.Context) string {
+	return api.PublicBase(s.publicURL, c.Request.Host, c.Request.TLS != nil)
+}
+
 // authed authenticates the caller and admits the request through the auth
 // gate: the per-minute limit (X-RateLimit-* on every response from here on),
 // the scope, the account state when acc has accountChecked, and for counted

@@ -106,15 +106,21 @@ func (s *Server) fail(c *gin.Context, err error) {
 		c.Header("Retry-After", strconv.FormatInt(e.RetryAfter, 10))
 	}
 	if e.Code == api.CodeUnauthorized {
-		c.Header("WWW-Authenticate", challenge(c.GetHeader("Authorization")))
+		c.Header("WWW-Authenticate", s.challenge(c))
 	}
 	c.AbortWithStatusJSON(status, failureBody{Meta: metaOf(c), Error: &errorBody{Code: e.Code, Message: e.Message, Details: e.Details}})
 }
 
-// challenge is the WWW-Authenticate value of a 401 (RFC 6750).
-func challenge(authorization string) string {
-	if authorization == "" {
-		return `Bearer realm="kapi"`
+// challenge is the WWW-Authenticate value of a 401 (RFC 6750): on /api/mcp
+// with OAuth served, it names the resource's metadata (RFC 9728 §5.1), where
+// agents find the authorization server.
+func (s *Server) challenge(c *gin.Context) string {
+	v := `Bearer realm="kapi"`
+	if s.oauth != nil && c.Request.URL.Path == mcpPath {
+		v = `Bearer resource_metadata="` + s.base(c) + `/.well-known/oauth-protected-resource` + mcpPath + `"`
 	}
-	return `Bearer realm="kapi", error="invalid_token"`
+	if c.GetHeader("Authorization") != "" {
+		v += `, error="invalid_token"`
+	}
+	return v
 }

@@ -1,9 +1,13 @@
 package rest
 
-import "github.com/gin-gonic/gin"
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/kapi-project/kapi/cmd/kapi/api"
+)
 
 // mcpPath is where agents reach the MCP server (API.md §9).
-const mcpPath = "/api/mcp"
+const mcpPath = api.MCPPath
 
 // routes registers every route of the API. It is the one list of what kapi
 // serves: read it to learn the surface. Each authenticated route names its scope
@@ -15,7 +19,23 @@ const mcpPath = "/api/mcp"
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/health", s.handle(s.health))
 	r.GET("/ready", s.handle(s.ready))
-	r.Any(mcpPath, s.authenticated(), s.mcpHandler())
+	r.Any(mcpPath, s.mcpAuthenticated(), s.mcpHandler())
+	if s.oauth != nil { // the MCP connector's OAuth 2.1 (docs/API.md §9): cmd/kapi/oauthserver
+		oauth := gin.WrapH(s.oauth)
+		for _, path := range []string{"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource" + mcpPath,
+			"/.well-known/oauth-authorization-server", "/oauth/register", "/oauth/token", "/oauth/revoke"} {
+			r.OPTIONS(path, oauth) // CORS preflights of browser-based agents
+		}
+		r.GET("/.well-known/oauth-protected-resource", oauth)
+		r.GET("/.well-known/oauth-protected-resource"+mcpPath, oauth)
+		r.GET("/.well-known/oauth-authorization-server", oauth)
+		r.POST("/oauth/register", oauth)
+		r.GET("/oauth/authorize", oauth)
+		r.POST("/oauth/authorize", oauth)
+		r.POST("/oauth/token", oauth)
+		r.POST("/oauth/revoke", oauth)
+		r.GET("/oauth/link", oauth)
+	}
 
 	v1 := r.Group("/api/v1", s.bodyLimit(maxBodyBytes, map[string]int64{"/api/v1/feeds/:feed/entries": maxBatchBytes}))
 	v1.GET("/health", s.handle(s.health))

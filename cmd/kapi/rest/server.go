@@ -33,7 +33,14 @@ type Deps struct {
 	// check, with the caller in the request's context (api.PrincipalFrom);
 	// nil: /api/mcp is NOT_FOUND.
 	MCP http.Handler
-	DB  Pinger
+	// OAuth serves the MCP connector's authorization server: the metadata
+	// documents under /.well-known and the endpoints under /oauth (see
+	// routes); nil: none, and /api/mcp takes API keys only.
+	OAuth http.Handler
+	// PublicURL is kapi's base URL as clients reach it (KAPI_PUBLIC_URL); "":
+	// the request's own scheme and host.
+	PublicURL string
+	DB        Pinger
 	// Checks are what GET /ready reports; none: the database (DB), required.
 	Checks  []Check
 	Logger  *slog.Logger
@@ -52,6 +59,8 @@ type Deps struct {
 type Server struct {
 	api        *api.Service
 	mcp        http.Handler
+	oauth      http.Handler
+	publicURL  string
 	db         Pinger
 	checks     []Check
 	logger     *slog.Logger
@@ -67,7 +76,7 @@ type Server struct {
 // New builds the router with every route and middleware.
 func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{api: deps.API, mcp: deps.MCP, db: deps.DB, checks: deps.Checks, logger: deps.Logger,
+	s := &Server{api: deps.API, mcp: deps.MCP, oauth: deps.OAuth, publicURL: deps.PublicURL, db: deps.DB, checks: deps.Checks, logger: deps.Logger,
 		version: deps.Version, now: deps.Now, observer: deps.Observer, proxies: deps.TrustedProxies}
 	if s.checks == nil && s.db != nil {
 		s.checks = []Check{{Name: "database", Required: true, Probe: s.db.Ping}}
