@@ -70,7 +70,9 @@ func New(pool *pgxpool.Pool) *Catalog { return &Catalog{pool: pool} }
 // pool read chooses, a replica that may be a little behind. Feed lookups,
 // resolution and subscriptions, which must be current, stay on c's pool.
 func (c *Catalog) WithReads(read func(context.Context) *pgxpool.Pool) *Catalog {
-	return &Catalog{pool: c.pool, reads: read}
+	cp := *c
+	cp.reads = read
+	return &cp
 }
 
 // reader is the pool for a catalogue read.
