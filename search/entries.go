@@ -198,5 +198,6 @@ func (e *Engine) DescribeCategories(ctx context.Context, feedID uuid.UUID, descr
 	if _, err := e.pool.Exec(ctx, describeSQL, feedID, names, texts); err != nil {
 		return fmt.Errorf("describe categories: %w", err)
 	}
+	e.wrote(feedID)
 	return nil
 }

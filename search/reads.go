@@ -17,7 +17,7 @@ import (
 // server's snapshot. Writes (Ingest, Delete, DescribeCategories, Reembed,
 // RebuildKeyword) stay on the primary pool.
 //
-// Read-your-writes: after Ingest or Delete into a feed, reads of that feed
+// Read-your-writes: after Ingest, Delete or DescribeCategories in a feed, reads of that feed
 // by this Engine go to the primary for the window given to WithReads (set it
 // to the replicas' maximum lag), so a search right after an ingest finds the
 // entries. Another kapi instance may serve the feed from a replica up to the
