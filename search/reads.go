@@ -14,14 +14,15 @@ import (
 // (Search, List, Get, Categories, DistinctCategories, KeywordTop): each such
 // call picks one pool at its start and runs all its statements there, so the
 // keyword statistics, postings and entries of one search come from one
-// server's snapshot. Writes (Ingest, Delete, DescribeCategories, Reembed,
-// RebuildKeyword) stay on the primary pool.
+// server (a replica is never mixed with a primary further on). Writes
+// (Ingest, Delete, DescribeCategories, Reembed, RebuildKeyword) stay on the
+// primary pool.
 //
-// Read-your-writes: after Ingest, Delete or DescribeCategories in a feed, reads of that feed
-// by this Engine go to the primary for the window given to WithReads (set it
-// to the replicas' maximum lag), so a search right after an ingest finds the
-// entries. Another kapi instance may serve the feed from a replica up to the
-// window behind.
+// Read-your-writes: after Ingest, Delete or DescribeCategories in a feed,
+// reads of that feed by this Engine go to the primary for the window given to
+// WithReads (set it to the replicas' maximum lag), so a search right after an
+// ingest finds the entries. Another kapi instance may serve the feed from a
+// replica up to the window behind.
 
 // WithReads returns a copy of e whose reads use the pool read chooses, and
 // the primary for window after this Engine wrote to the feeds they read.
