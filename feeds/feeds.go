@@ -71,11 +71,29 @@ type Feed struct {
 
 // Catalog reads and writes feeds and subscriptions. Build it with New.
 type Catalog struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	reads func(context.Context) *pgxpool.Pool // nil: reads on pool
 }
 
 // New returns a Catalog over pool.
 func New(pool *pgxpool.Pool) *Catalog { return &Catalog{pool: pool} }
+
+// WithReads returns a copy of c whose catalogue reads (List, Totals) use the
+// pool read chooses, a replica that may be a little behind. Feed lookups,
+// resolution and subscriptions, which must be current, stay on c's pool.
+func (c *Catalog) WithReads(read func(context.Context) *pgxpool.Pool) *Catalog {
+	cp := *c
+	cp.reads = read
+	return &cp
+}
+
+// reader is the pool for a catalogue read.
+func (c *Catalog) reader(ctx context.Context) *pgxpool.Pool {
+	if c.reads == nil {
+		return c.pool
+	}
+	return c.reads(ctx)
+}
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 

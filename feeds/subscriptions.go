@@ -123,7 +123,7 @@ func (c *Catalog) List(ctx context.Context, accountID uuid.UUID, limit, offset i
 	case offset < 0 || offset > MaxListOffset:
 		return nil, 0, between("offset", 0, MaxListOffset)
 	}
-	rows, err := c.pool.Query(ctx, listSQL, accountID, limit, offset)
+	rows, err := c.reader(ctx).Query(ctx, listSQL, accountID, limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list feeds: %w", err)
 	}
@@ -197,7 +197,7 @@ FROM feeds WHERE status = 'published' AND visibility = 'public'`
 // Totals counts public, published feeds and their entries.
 func (c *Catalog) Totals(ctx context.Context) (Totals, error) {
 	var t Totals
-	if err := c.pool.QueryRow(ctx, totalsSQL).Scan(&t.Feeds, &t.Entries, &t.LastUpdated, &t.FeedIDs); err != nil {
+	if err := c.reader(ctx).QueryRow(ctx, totalsSQL).Scan(&t.Feeds, &t.Entries, &t.LastUpdated, &t.FeedIDs); err != nil {
 		return Totals{}, fmt.Errorf("count feeds: %w", err)
 	}
 	return t, nil

@@ -148,6 +148,19 @@ func (o PoolOptions) apply(cfg *pgxpool.Config) {
 // The vector extension must exist (Apply creates it). Open checks the database
 // answers before it returns.
 func Open(ctx context.Context, databaseURL string, opts PoolOptions) (*pgxpool.Pool, error) {
+	pool, err := newPool(ctx, databaseURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ping database: %w", err)
+	}
+	return pool, nil
+}
+
+// newPool is Open without the ping: the pool connects on first use.
+func newPool(ctx context.Context, databaseURL string, opts PoolOptions) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		// pgx's parse errors can quote the URL, password included: say less.
@@ -160,10 +173,6 @@ func Open(ctx context.Context, databaseURL string, opts PoolOptions) (*pgxpool.P
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("ping database: %w", err)
 	}
 	return pool, nil
 }

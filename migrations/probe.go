@@ -36,17 +36,44 @@ func NewProbe(databaseURL string) (*Probe, error) {
 func (p *Probe) Ping(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.conn == nil || p.conn.IsClosed() {
-		conn, err := pgx.ConnectConfig(ctx, p.cfg)
-		if err != nil {
-			return err
-		}
-		p.conn = conn
+	if err := p.connectLocked(ctx); err != nil {
+		return err
 	}
 	if err := p.conn.Ping(ctx); err != nil {
 		p.closeLocked()
 		return err
 	}
+	return nil
+}
+
+// Scan connects when needed, runs the one-row query sql with args and
+// scans its columns into dst; it fails when ctx ends first. A failed
+// connection is dropped, to be opened again next time.
+func (p *Probe) Scan(ctx context.Context, sql string, args []any, dst ...any) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.connectLocked(ctx); err != nil {
+		return err
+	}
+	if err := p.conn.QueryRow(ctx, sql, args...).Scan(dst...); err != nil {
+		if p.conn.IsClosed() || ctx.Err() != nil {
+			p.closeLocked()
+		}
+		return err
+	}
+	return nil
+}
+
+// connectLocked opens the connection unless it is open.
+func (p *Probe) connectLocked(ctx context.Context) error {
+	if p.conn != nil && !p.conn.IsClosed() {
+		return nil
+	}
+	conn, err := pgx.ConnectConfig(ctx, p.cfg)
+	if err != nil {
+		return err
+	}
+	p.conn = conn
 	return nil
 }
 

@@ -178,6 +178,7 @@ func (r *Reference) Top(question string, n int) ([]int64, []float64) {
 // KeywordTop is the keyword leg's best n for a plain question as (doc_no,
 // score), the form ReferenceKeyword returns. Errors: Search's.
 func (e *Engine) KeywordTop(ctx context.Context, q Query, n int) ([]int64, []float64, error) {
+	e = e.reading(ctx, feedIDs(q.Feeds))
 	kq, err := e.prepareKeyword(ctx, q)
 	if err != nil || len(kq.pairLexemes) == 0 {
 		return nil, nil, err

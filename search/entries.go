@@ -56,6 +56,7 @@ LIMIT $8 OFFSET $9`
 // would carry every matching row to the one computing it before the LIMIT).
 func (e *Engine) List(ctx context.Context, q ListQuery) ([]Entry, int64, error) {
 	ids, langs := feedColumns(q.Feeds)
+	e = e.reading(ctx, ids)
 	b := &pgx.Batch{}
 	b.Queue(listSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin, q.Since, q.AllowedCategories, q.Limit, q.Offset)
 	b.Queue(countSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin, q.Since, q.AllowedCategories)
@@ -113,7 +114,8 @@ WHERE e.feed_id = ANY($1) AND e.id = $2 AND ($3::text[] IS NULL OR e.category = 
 // Get returns the entry with id if it belongs to one of feeds and to an allowed
 // category (nil: any). Errors: ErrNotFound otherwise.
 func (e *Engine) Get(ctx context.Context, feeds []Feed, id uuid.UUID, allowedCategories []string) (Entry, error) {
-	x, err := scanEntry(e.pool.QueryRow(ctx, getSQL, feedIDs(feeds), id, allowedCategories))
+	ids := feedIDs(feeds)
+	x, err := scanEntry(e.reading(ctx, ids).pool.QueryRow(ctx, getSQL, ids, id, allowedCategories))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Entry{}, ErrNotFound
 	}
@@ -146,6 +148,7 @@ func (e *Engine) Delete(ctx context.Context, feedID, id uuid.UUID) error {
 		if _, err := tx.Exec(ctx, countFeedEntriesSQL, feedID, -1, nil); err != nil {
 			return fmt.Errorf("delete entry: count: %w", err)
 		}
+		e.wrote(feedID)
 		return nil
 	})
 }
@@ -167,7 +170,8 @@ ORDER BY 2 DESC, 1`
 // Categories counts the entries of feeds per category, most first, limited to
 // allowed categories (nil: any).
 func (e *Engine) Categories(ctx context.Context, feeds []Feed, allowed []string) ([]CategoryCount, error) {
-	rows, err := e.pool.Query(ctx, categoriesSQL, feedIDs(feeds), allowed)
+	ids := feedIDs(feeds)
+	rows, err := e.reading(ctx, ids).pool.Query(ctx, categoriesSQL, ids, allowed)
 	if err != nil {
 		return nil, fmt.Errorf("count categories: %w", err)
 	}
@@ -181,7 +185,7 @@ func (e *Engine) Categories(ctx context.Context, feeds []Feed, allowed []string)
 // DistinctCategories counts the categories in use across feeds.
 func (e *Engine) DistinctCategories(ctx context.Context, feeds []uuid.UUID) (int64, error) {
 	var n int64
-	err := e.pool.QueryRow(ctx, `SELECT count(DISTINCT category) FROM feed_categories
+	err := e.reading(ctx, feeds).pool.QueryRow(ctx, `SELECT count(DISTINCT category) FROM feed_categories
 		WHERE feed_id = ANY($1) AND entry_count > 0`, feeds).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count categories: %w", err)
@@ -206,5 +210,6 @@ func (e *Engine) DescribeCategories(ctx context.Context, feedID uuid.UUID, descr
 	if _, err := e.pool.Exec(ctx, describeSQL, feedID, names, texts); err != nil {
 		return fmt.Errorf("describe categories: %w", err)
 	}
+	e.wrote(feedID)
 	return nil
 }

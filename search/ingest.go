@@ -90,6 +90,7 @@ func (e *Engine) Ingest(ctx context.Context, feed Feed, batch []NewEntry) ([]Ing
 	if err := e.upsert(ctx, feed, entries, changed, passages, model, results); err != nil {
 		return nil, err
 	}
+	e.wrote(feed.ID)
 	e.hooks.ingested(results)
 	return results, nil
 }

@@ -101,6 +101,7 @@ func (e *Engine) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	e = e.reading(ctx, feedIDs(q.Feeds))
 	defer e.hooks.timeSearch(string(q.Mode), time.Now())
 	var res Result
 	switch q.Mode {

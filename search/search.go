@@ -10,6 +10,7 @@
 package search
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -30,6 +31,8 @@ type Engine struct {
 	opts     Options
 	postings *postingCache // posting lists read, for the keyword leg (postcache.go)
 	hooks    Hooks
+	reads    func(context.Context) *pgxpool.Pool // nil: reads on pool (reads.go)
+	written  *recentWrites                       // feeds written lately, read on pool
 }
 
 // New returns an Engine over pool that embeds entries and queries with embedder.

@@ -36,6 +36,7 @@ const maxLoadRequests = 1_000_000
 // loadFlags are the flags of `kapi bench load`.
 type loadFlags struct {
 	url, key, feed, data, databaseURL string
+	replica                           string // a streaming replica of databaseURL: searches read there
 	modes                             []search.Mode
 	concurrency                       []int
 	duration                          time.Duration
@@ -56,11 +57,13 @@ func parseLoadFlags(args []string) (loadFlags, error) {
 	fs.IntVar(&f.entries, "entries", 0, "entries to load when starting its own server (default: the corpus once; copies by bench.Replicate)")
 	fs.IntVar(&f.runs, "runs", 3, "repetitions; the report gives medians")
 	fs.StringVar(&f.databaseURL, "database-url", "", "database to load and search (default: a scratch database)")
+	fs.StringVar(&f.replica, "replica", "", "a streaming replica of --database-url: the in-process server and the raw path search there")
 	if err := fs.Parse(args); err != nil {
 		return f, usageError{err}
 	}
-	if fs.NArg() > 0 || (f.url != "") != (f.key != "") || f.runs < 1 || f.duration <= 0 {
-		return f, usageError{errors.New("usage: kapi bench load [--url URL --key KEY] [--feed S] [--data DIR] [--concurrency 1,8] [--duration 20s] [--runs 3] [--modes ...] [--entries N] [--database-url URL]")}
+	if fs.NArg() > 0 || (f.url != "") != (f.key != "") || f.runs < 1 || f.duration <= 0 ||
+		(f.replica != "" && (f.databaseURL == "" || f.url != "")) {
+		return f, usageError{errors.New("usage: kapi bench load [--url URL --key KEY] [--feed S] [--data DIR] [--concurrency 1,8] [--duration 20s] [--runs 3] [--modes ...] [--entries N] [--database-url URL [--replica URL]]")}
 	}
 	var err error
 	if f.modes, err = parseModes(*modes); err != nil {
@@ -96,6 +99,13 @@ func benchLoadCmd(ctx context.Context, cfg Config, logger *slog.Logger, stdout i
 	return withBenchDB(ctx, cfg, logger, url, func(pool *pgxpool.Pool) error {
 		l := loadRun{f: f, coll: coll, pool: pool, logger: logger,
 			engine: search.New(pool, embed.NewCached(model, embed.NewMemoryStore(0, nil), embed.CacheOptions{Logger: logger}))}
+		if f.replica != "" {
+			stop, err := l.readReplica(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer stop()
+		}
 		if f.url == "" {
 			stop, err := l.selfHosted(ctx, url == "", model)
 			if err != nil {
@@ -111,7 +121,8 @@ type loadRun struct {
 	f      loadFlags
 	coll   *bench.Collection
 	pool   *pgxpool.Pool
-	engine *search.Engine // the raw path: a direct pool, a warm query cache
+	engine *search.Engine                      // the raw path: a direct pool, a warm query cache
+	reads  func(context.Context) *pgxpool.Pool // with --replica: where reads go
 	logger *slog.Logger
 }
 
@@ -142,7 +153,29 @@ func (l *loadRun) selfHosted(ctx context.Context, scratch bool, model embed.Embe
 		return nil, err
 	}
 	l.f.key = key.Secret
+	if l.reads != nil {
+		catalog = catalog.WithReads(l.reads)
+	}
 	return l.serve(catalog, keys)
+}
+
+// readReplica sends the searches of the run (raw path and API) to
+// --replica while it is healthy, as kapi serve with DATABASE_REPLICA_URLS
+// does; the primary keeps keys and quotas.
+func (l *loadRun) readReplica(ctx context.Context, cfg Config) (stop func(), err error) {
+	cfg.DatabaseURL, cfg.ReplicaURLs = l.f.databaseURL, []string{l.f.replica}
+	cfg.MaxDBConns = l.pool.Config().MaxConns // the primary's pool size (withBenchDB)
+	rs, stop, err := openReplicas(ctx, cfg, l.pool, l.logger)
+	if err != nil {
+		return nil, err
+	}
+	if s := rs.States()[0]; !s.Healthy {
+		stop()
+		return nil, fmt.Errorf("--replica is not a healthy replica of --database-url: %s", s.Problem)
+	}
+	l.reads = rs.Read
+	l.engine = l.engine.WithReads(rs.Read, readYourWritesWindow(cfg))
+	return stop, nil
 }
 
 // benchPolicy lifts every limit out of the load's reach, for the in-process

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/kapi-project/kapi/embed"
+	"github.com/kapi-project/kapi/migrations"
 	"github.com/kapi-project/kapi/search"
 )
 
@@ -55,6 +56,14 @@ type Config struct {
 	RedisURL         string // REDIS_URL: redis:// or rediss:// (Upstash)
 	UpstashRESTURL   string // UPSTASH_REDIS_REST_URL
 	UpstashRESTToken string // UPSTASH_REDIS_REST_TOKEN
+
+	// ReplicaURLs is DATABASE_REPLICA_URLS, comma-separated: streaming
+	// replicas of DATABASE_URL that kapi serve reads searches, lists and
+	// catalogue pages from (docs/OPERATIONS.md); none: everything on the primary.
+	ReplicaURLs []string
+	// ReplicaMaxLag is KAPI_REPLICA_MAX_LAG, default 5s: a replica further
+	// behind the primary is out of rotation.
+	ReplicaMaxLag time.Duration
 }
 
 // loadConfig reads the configuration through getenv and reports every problem at
@@ -74,17 +83,21 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		UpstashRESTToken:  getenv("UPSTASH_REDIS_REST_TOKEN"),
 	}
 	var errs []error
+	var err error
 	add := func(err error) {
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
 	add(checkDatabaseURL(c.DatabaseURL))
+	c.ReplicaURLs, err = parseReplicaURLs(getenv("DATABASE_REPLICA_URLS"))
+	add(err)
+	c.ReplicaMaxLag, err = parseDuration("KAPI_REPLICA_MAX_LAG", getenv("KAPI_REPLICA_MAX_LAG"), migrations.DefaultMaxLag)
+	add(err)
 	add(checkAddr("KAPI_ADDR", c.Addr))
 	if c.MetricsAddr != "" {
 		add(checkAddr("KAPI_METRICS_ADDR", c.MetricsAddr))
 	}
-	var err error
 	add(checkPublicURL(c.PublicURL))
 	c.TrustedProxies, err = parseProxies(getenv("KAPI_TRUSTED_PROXIES"))
 	add(err)
@@ -170,6 +183,23 @@ func checkDatabaseURL(raw string) error {
 			"(postgres:///kapi?host=/var/run/postgresql for a socket) or a key=value DSN (host=... dbname=...)")
 	}
 	return nil
+}
+
+// parseReplicaURLs reads DATABASE_REPLICA_URLS: connection strings, comma-
+// separated (a key=value DSN holds no comma). Errors name the position, never
+// the string: it may hold a password.
+func parseReplicaURLs(v string) ([]string, error) {
+	var out []string
+	for _, u := range strings.Split(v, ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		if _, err := pgconn.ParseConfig(u); err != nil {
+			return nil, fmt.Errorf("DATABASE_REPLICA_URLS: item %d is not a connection string pgx accepts", len(out)+1)
+		}
+		out = append(out, u)
+	}
+	return out, nil
 }
 
 func checkAddr(name, addr string) error {

@@ -71,6 +71,8 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 		"REDIS_URL":                 "http://cache",
 		"UPSTASH_REDIS_REST_URL":    "https://x.upstash.io",
 		"KAPI_PUBLIC_URL":           "kapi.example.com",
+		"DATABASE_REPLICA_URLS":     "postgres://kapi@replica1/kapi, mysql://root:topsecret@replica2/kapi",
+		"KAPI_REPLICA_MAX_LAG":      "lots",
 	}))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
@@ -78,7 +80,8 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 	msg := err.Error()
 	for _, want := range []string{"DATABASE_URL", "KAPI_ADDR", "KAPI_LOG_LEVEL", "KAPI_SHUTDOWN_TIMEOUT",
 		"KAPI_DB_MAX_CONNS", "KAPI_KEYWORD_CACHE_MB", "GEMINI_API_KEY", "REDIS_URL", "UPSTASH_REDIS_REST_TOKEN",
-		"KAPI_DB_STATEMENT_TIMEOUT", "KAPI_DB_WAIT", "KAPI_EMBED_TIMEOUT", "KAPI_PUBLIC_URL"} {
+		"KAPI_DB_STATEMENT_TIMEOUT", "KAPI_DB_WAIT", "KAPI_EMBED_TIMEOUT", "KAPI_PUBLIC_URL", "DATABASE_REPLICA_URLS: item 2",
+		"KAPI_REPLICA_MAX_LAG"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not mention %s:\n%s", want, msg)
 		}

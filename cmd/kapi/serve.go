@@ -84,6 +84,18 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	m.watchCache(queries)
 	catalog := feeds.New(pool)
 	engine := search.New(pool, queries).WithOptions(cfg.searchOptions()).WithHooks(m.searchHooks())
+	replicas, stopReplicas, err := openReplicas(ctx, cfg, pool, logger)
+	if err != nil {
+		return err
+	}
+	defer stopReplicas()
+	var replicaReport func() []rest.ReplicaReport
+	if replicas != nil {
+		catalog = catalog.WithReads(replicas.Read)
+		engine = engine.WithReads(replicas.Read, readYourWritesWindow(cfg))
+		m.watchReplicas(replicas)
+		replicaReport = replicaReports(replicas)
+	}
 	warnStaleVectors(ctx, catalog, engine, logger)
 	// One request layer behind both surfaces: REST and MCP calls of an account
 	// count against the same per-minute limit and monthly quota. REST's router
@@ -100,7 +112,8 @@ func serveCmd(ctx context.Context, cfg Config, logger *slog.Logger, args []strin
 	connector := oauthserver.New(oauthserver.Deps{OAuth: authz, API: svc, ResourceMetadata: mcpserver.ResourceMetadata,
 		PublicURL: cfg.PublicURL, Logger: logger})
 	server := rest.New(rest.Deps{API: svc, MCP: agents, OAuth: connector, PublicURL: cfg.PublicURL, DB: pool,
-		Checks: readyChecks(pool, rdb, guarded), Logger: logger, Version: version, Observer: m, TrustedProxies: cfg.TrustedProxies})
+		Checks: readyChecks(pool, rdb, guarded), Logger: logger, Version: version, Observer: m,
+		TrustedProxies: cfg.TrustedProxies, Replicas: replicaReport})
 	if cfg.MetricsAddr != "" {
 		stop, err := serveMetrics(ctx, cfg.MetricsAddr, m, logger)
 		if err != nil {

@@ -45,8 +45,18 @@ type Check struct {
 }
 
 type readyData struct {
-	Status string            `json:"status"`
-	Checks map[string]string `json:"checks"` // name → ok | failing
+	Status   string            `json:"status"`
+	Checks   map[string]string `json:"checks"` // name → ok | failing
+	Replicas []ReplicaReport   `json:"replicas,omitempty"`
+}
+
+// ReplicaReport is a read replica as GET /ready shows it: by its position in
+// DATABASE_REPLICA_URLS (replica1, ...), never its address.
+type ReplicaReport struct {
+	Name       string  `json:"name"`
+	State      string  `json:"state"` // in_rotation | out_of_rotation
+	LagSeconds float64 `json:"lag_seconds"`
+	Problem    string  `json:"problem,omitempty"` // why it is out of rotation
 }
 
 // ready answers GET /ready: every check, run at once within healthTimeout;
@@ -71,10 +81,14 @@ func (s *Server) ready(c *gin.Context) error {
 			}
 		}
 	}
+	var replicas []ReplicaReport
+	if s.replicas != nil {
+		replicas = s.replicas()
+	}
 	if len(failed) > 0 {
 		return api.Unavailable("kapi is not ready: a dependency it needs is failing.",
-			map[string]any{"checks": checks}, errors.Join(failed...))
+			map[string]any{"checks": checks, "replicas": replicas}, errors.Join(failed...))
 	}
-	respond(c, http.StatusOK, reply{data: readyData{Status: "ready", Checks: checks}})
+	respond(c, http.StatusOK, reply{data: readyData{Status: "ready", Checks: checks, Replicas: replicas}})
 	return nil
 }

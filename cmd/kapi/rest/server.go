@@ -53,6 +53,9 @@ type Deps struct {
 	// X-Forwarded-For / X-Real-IP name the client; none: the peer is the client.
 	// Each must parse (net.ParseIP or net.ParseCIDR); the caller checks.
 	TrustedProxies []string
+	// Replicas reports the read replicas for GET /ready, which never fail
+	// it (reads fall back to the primary); nil: none configured.
+	Replicas func() []ReplicaReport
 }
 
 // Server is the HTTP surface. Build it with New; serve Handler().
@@ -71,6 +74,7 @@ type Server struct {
 	proxies    []string
 	statsCache statsCache
 	openapiDoc []byte // GET /api/v1/openapi.json, converted once
+	replicas   func() []ReplicaReport
 }
 
 // New builds the router with every route and middleware.
@@ -78,6 +82,7 @@ func New(deps Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{api: deps.API, mcp: deps.MCP, oauth: deps.OAuth, publicURL: deps.PublicURL, db: deps.DB, checks: deps.Checks, logger: deps.Logger,
 		version: deps.Version, now: deps.Now, observer: deps.Observer, proxies: deps.TrustedProxies}
+	s.replicas = deps.Replicas
 	if s.checks == nil && s.db != nil {
 		s.checks = []Check{{Name: "database", Required: true, Probe: s.db.Ping}}
 	}
