@@ -127,29 +127,11 @@ func TestKeywordStatsUnderConcurrentIngest(t *testing.T) {
 	t.Parallel()
 	eng, pool, _ := testEngine(t)
 	feed := newFeed(t, pool, "busy", "english")
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
+	var workers [][][]NewEntry
 	for w := range 4 {
-		wg.Go(func() {
-			entries := generated(400, uint64(10+w))
-			for i := range entries {
-				entries[i].ExternalID = fmt.Sprintf("w%d-%d", w, i)
-			}
-			for len(entries) > 0 {
-				n := min(len(entries), 100)
-				if _, err := eng.Ingest(context.Background(), feed, entries[:n]); err != nil {
-					errs <- err
-					return
-				}
-				entries = entries[n:]
-			}
-		})
+		workers = append(workers, workerEntries(w, 400, 100, uint64(10+w)))
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("ingest: %v", err)
-	}
+	ingestConcurrently(t, eng, feed, workers)
 	assertStatsMatchRebuild(t, pool, feed)
 	assertExhaustive(t, eng, pool, []Feed{feed}, "alpha bravo", 20)
 }
@@ -177,23 +159,7 @@ func TestConcurrentIngestOfTheSameEntries(t *testing.T) {
 		}
 		batches = append(batches, entries[:100], entries[100:])
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, len(batches))
-	for w := range 4 {
-		wg.Go(func() {
-			for _, b := range [][]NewEntry{batches[2*w], batches[2*w+1]} {
-				if _, err := eng.Ingest(context.Background(), feed, b); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("ingest: %v", err)
-	}
+	ingestConcurrently(t, eng, feed, [][][]NewEntry{batches[0:2], batches[2:4], batches[4:6], batches[6:8]})
 	rows, err := pool.Query(context.Background(), `SELECT external_id, content FROM entries WHERE feed_id = $1`, feed.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -274,27 +240,11 @@ func TestFeedCountersFollowWriters(t *testing.T) {
 	if n, last := counters(); n != 0 || last != nil {
 		t.Fatalf("new feed: %d entries, last %v", n, last)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 3)
+	var workers [][][]NewEntry
 	for w := range 3 {
-		wg.Go(func() {
-			entries := generated(150, uint64(40+w))
-			for i := range entries {
-				entries[i].ExternalID = fmt.Sprintf("w%d-%d", w, i)
-			}
-			for k := 0; k < len(entries); k += 50 {
-				if _, err := eng.Ingest(ctx, feed, entries[k:k+50]); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
+		workers = append(workers, workerEntries(w, 150, 50, uint64(40+w)))
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("ingest: %v", err)
-	}
+	ingestConcurrently(t, eng, feed, workers)
 	n, first := counters()
 	if n != 450 || first == nil {
 		t.Fatalf("after 450 created: %d entries, last %v", n, first)
@@ -323,4 +273,41 @@ func TestFeedCountersFollowWriters(t *testing.T) {
 	if n, _ := counters(); n != 449 || live != 449 {
 		t.Errorf("after a delete: entry_count %d, %d entries stored; want 449", n, live)
 	}
+}
+
+// ingestConcurrently runs one writer per element of workers at once, each
+// ingesting its batches in order into feed, and fails t on the first error.
+func ingestConcurrently(t *testing.T, eng *Engine, feed Feed, workers [][][]NewEntry) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(workers))
+	for _, batches := range workers {
+		wg.Go(func() {
+			for _, b := range batches {
+				if _, err := eng.Ingest(context.Background(), feed, b); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("ingest: %v", err)
+	}
+}
+
+// workerEntries is n generated entries (seed) under external ids of worker w,
+// cut into batches of size.
+func workerEntries(w, n, size int, seed uint64) [][]NewEntry {
+	entries := generated(n, seed)
+	for i := range entries {
+		entries[i].ExternalID = fmt.Sprintf("w%d-%d", w, i)
+	}
+	var out [][]NewEntry
+	for k := 0; k < len(entries); k += size {
+		out = append(out, entries[k:min(k+size, len(entries))])
+	}
+	return out
 }
