@@ -21,14 +21,22 @@ DROP FUNCTION apply_entry_deltas(uuid[], text[], bigint[], boolean);
 
 -- apply_entry_deltas adds one statement's per-(feed, category) deltas to
 -- feed_categories, in key order so concurrent ingests cannot deadlock, and
--- drops the categories left without entries or description.
+-- drops the categories left without entries or description. A negative delta
+-- only updates a row that is there: while a feed is deleted, its categories
+-- may go before its entries do (both cascade from feeds), and nothing is left
+-- to count then.
 CREATE FUNCTION apply_entry_deltas(d_feed uuid[], d_category text[], d_delta bigint[])
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO feed_categories AS fc (feed_id, category, entry_count)
     SELECT f, c, sum(n) FROM unnest(d_feed, d_category, d_delta) AS t (f, c, n)
-    GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2
+    GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2
     ON CONFLICT (feed_id, category) DO UPDATE SET entry_count = fc.entry_count + excluded.entry_count;
+
+    UPDATE feed_categories fc SET entry_count = fc.entry_count + d.n
+    FROM (SELECT f, c, sum(n) AS n FROM unnest(d_feed, d_category, d_delta) AS t (f, c, n)
+          GROUP BY 1, 2 HAVING sum(n) < 0) d
+    WHERE fc.feed_id = ANY (d_feed) AND fc.feed_id = d.f AND fc.category = d.c;
 
     DELETE FROM feed_categories fc
     USING (SELECT DISTINCT f, c FROM unnest(d_feed, d_category) AS t (f, c)) d

@@ -311,3 +311,25 @@ func workerEntries(w, n, size int, seed uint64) [][]NewEntry {
 	}
 	return out
 }
+
+// A feed deleted with its entries takes its categories, statistics and
+// postings along (the categories may cascade away before the entries do).
+func TestDeletingAFeedTakesItsRows(t *testing.T) {
+	t.Parallel()
+	eng, pool, _ := testEngine(t)
+	feed := newFeed(t, pool, "gone", "english")
+	ingest(t, eng, feed, generated(120, 7))
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `DELETE FROM feeds WHERE id = $1`, feed.ID); err != nil {
+		t.Fatalf("delete a feed with entries: %v", err)
+	}
+	for _, table := range []string{"entries", "passages", "feed_categories", "keyword_feed_stats", "keyword_terms", "keyword_postings"} {
+		var n int64
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE feed_id = $1`, feed.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%s: %d rows left of the deleted feed", table, n)
+		}
+	}
+}
