@@ -39,7 +39,7 @@ func (e *Engine) scoreOnce(ctx context.Context, q Query, kq keywordQuery) ([]doc
 	feeds := feedIDs(q.Feeds)
 	batch := &pgx.Batch{}
 	batch.Queue(keywordStatsSQL, feeds)
-	batch.Queue(keywordDFSQL, kq.pairFeeds, kq.pairLexemes)
+	batch.Queue(keywordDFSQL, kq.pairFeeds, kq.pairLexemes, feeds)
 	if kq.required {
 		batch.Queue(keywordRequiredSQL, feeds, kq.langs, kq.filters)
 	}
@@ -152,7 +152,7 @@ func (r *listRequest) add(k postingKey, from int64) {
 
 // queue adds the reading of r's rows and the generation re-check to b.
 func (r listRequest) queue(b *pgx.Batch, feeds []uuid.UUID) {
-	b.Queue(keywordPostingsSQL, r.feeds, r.lexemes, r.from)
+	b.Queue(keywordPostingsSQL, r.feeds, r.lexemes, r.from, feeds)
 	b.Queue(keywordGenerationSQL, feeds)
 }
 

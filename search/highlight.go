@@ -46,9 +46,10 @@ func (e *Engine) lexemeWeights(ctx context.Context, q Query) (map[string]float64
 	if err != nil || len(kq.pairLexemes) == 0 {
 		return map[string]float64{}, err
 	}
+	feeds := feedIDs(q.Feeds)
 	batch := &pgx.Batch{}
-	batch.Queue(keywordStatsSQL, feedIDs(q.Feeds))
-	batch.Queue(keywordDFSQL, kq.pairFeeds, kq.pairLexemes)
+	batch.Queue(keywordStatsSQL, feeds)
+	batch.Queue(keywordDFSQL, kq.pairFeeds, kq.pairLexemes, feeds)
 	br := e.pool.SendBatch(ctx, batch)
 	defer br.Close()
 	stats, err := readStats(br)
