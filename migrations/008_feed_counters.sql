@@ -11,14 +11,6 @@
 -- parameters inside a distributed statement) and filters feed_categories by
 -- the feeds of its own rows.
 
-DROP TRIGGER entries_count_insert ON entries;
-DROP TRIGGER entries_count_update ON entries;
-DROP TRIGGER entries_count_delete ON entries;
-DROP FUNCTION entries_counted_insert();
-DROP FUNCTION entries_counted_update();
-DROP FUNCTION entries_counted_delete();
-DROP FUNCTION apply_entry_deltas(uuid[], text[], bigint[], boolean);
-
 -- apply_entry_deltas adds one statement's per-(feed, category) deltas to
 -- feed_categories, in key order so concurrent ingests cannot deadlock, and
 -- drops the categories left without entries or description. A negative delta
@@ -45,7 +37,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION entries_counted_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION entries_counted_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM apply_entry_deltas(array_agg(feed_id), array_agg(category), array_agg(n))
     FROM (SELECT feed_id, category, count(*) AS n FROM new_rows GROUP BY 1, 2) d;
@@ -53,7 +45,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION entries_counted_update() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION entries_counted_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM apply_entry_deltas(array_agg(feed_id), array_agg(category), array_agg(n))
     FROM (SELECT feed_id, category, sum(n)::bigint AS n FROM (
@@ -65,7 +57,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION entries_counted_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION entries_counted_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM apply_entry_deltas(array_agg(feed_id), array_agg(category), array_agg(-n))
     FROM (SELECT feed_id, category, count(*) AS n FROM old_rows GROUP BY 1, 2) d;
@@ -73,13 +65,9 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER entries_count_insert AFTER INSERT ON entries
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION entries_counted_insert();
-CREATE TRIGGER entries_count_update AFTER UPDATE ON entries
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION entries_counted_update();
-CREATE TRIGGER entries_count_delete AFTER DELETE ON entries
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION entries_counted_delete();
+-- The trigger functions now call the function above; 001's, which also
+-- wrote the feeds row, goes.
+DROP FUNCTION apply_entry_deltas(uuid[], text[], bigint[], boolean);
 
 -- The keyword functions name the feeds of their rows directly (feed_id =
 -- ANY(...)), so that each statement stays on those feeds' shards.

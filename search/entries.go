@@ -25,12 +25,11 @@ type ListQuery struct {
 const entryColumns = `e.id, e.feed_id, e.external_id, e.title, e.content, e.category, e.tags,
        e.confidence, coalesce(e.source_url, ''), e.metadata, e.created_at, e.updated_at`
 
-func scanEntry(row pgx.Row, extra ...any) (Entry, error) {
+func scanEntry(row pgx.Row) (Entry, error) {
 	var x Entry
 	var conf float32
-	dest := append([]any{&x.ID, &x.FeedID, &x.ExternalID, &x.Title, &x.Content, &x.Category, &x.Tags,
-		&conf, &x.SourceURL, &x.Metadata, &x.CreatedAt, &x.UpdatedAt}, extra...)
-	err := row.Scan(dest...)
+	err := row.Scan(&x.ID, &x.FeedID, &x.ExternalID, &x.Title, &x.Content, &x.Category, &x.Tags,
+		&conf, &x.SourceURL, &x.Metadata, &x.CreatedAt, &x.UpdatedAt)
 	x.Confidence = float64(conf)
 	return x, err
 }

@@ -211,8 +211,8 @@ func (e *Engine) upsert(ctx context.Context, feed Feed, entries []validEntry, id
 	// external_id, then the keyword statistics by lexeme), so a deadlock
 	// should not happen; should Postgres still report one (or a serialization
 	// failure), the transaction rolled back whole and is run again.
+	w := batchWrite{feed, model, entries, idx, passages, cols, byExt, results}
 	for attempt := 1; ; attempt++ {
-		w := batchWrite{feed, model, entries, idx, passages, cols, byExt, results}
 		err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error { return w.run(ctx, tx) })
 		if attempt == maxWriteAttempts || !retryable(err) {
 			return err

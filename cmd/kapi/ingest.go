@@ -181,7 +181,7 @@ func (in ingester) file(ctx context.Context, path string, sum *ingestSummary) er
 		return failed != nil
 	}
 	var g errgroup.Group
-	g.SetLimit(max(in.inFlight, 1))
+	g.SetLimit(in.inFlight)
 	for n := 0; !stopped(); n++ {
 		batch, lines, err := search.ReadBatch(r, in.batch)
 		if err != nil {
