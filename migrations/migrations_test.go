@@ -158,3 +158,32 @@ func TestApplyWithoutVectorSaysWhoMustCreateIt(t *testing.T) {
 		t.Errorf("got %v, want the superuser hint", err)
 	}
 }
+
+// 011_lean_writes.sql: entries' text is compressed with LZ4 where the server
+// has it, and keyword_terms leaves room for HOT updates.
+func TestLeanWriteSettings(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	ctx := context.Background()
+	var lz4 bool
+	if err := pool.QueryRow(ctx, `SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression'`).Scan(&lz4); err != nil {
+		t.Fatal(err)
+	}
+	want := ""
+	if lz4 {
+		want = "l"
+	}
+	var got string
+	err := pool.QueryRow(ctx, `SELECT string_agg(attname || '=' || attcompression::text, ' ' ORDER BY attname) FROM pg_attribute
+		WHERE attrelid = 'entries'::regclass AND attname IN ('content', 'search_vector')`).Scan(&got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := "content=" + want + " search_vector=" + want; got != w {
+		t.Errorf("entries compression %q, want %q (the server has LZ4: %v)", got, w, lz4)
+	}
+	var ff bool
+	if err := pool.QueryRow(ctx, `SELECT 'fillfactor=70' = ANY (reloptions) FROM pg_class WHERE oid = 'keyword_terms'::regclass`).Scan(&ff); err != nil || !ff {
+		t.Errorf("keyword_terms fillfactor 70: %v, %v", ff, err)
+	}
+}

@@ -177,7 +177,7 @@ ON CONFLICT (feed_id, external_id) DO UPDATE SET
     source_url = excluded.source_url, metadata = excluded.metadata,
     embedding_model = excluded.embedding_model,
     updated_at = $13
-RETURNING e.id, e.external_id, (e.xmax = 0) AS inserted, e.doc_no, e.search_vector::text`
+RETURNING e.id, e.external_id, (e.xmax = 0) AS inserted, e.doc_no, e.search_vector`
 
 // docNosSQL draws $1 doc_no values for the entry versions a batch writes, and
 // reads the transaction's time, which the upsert and the feed's counters take
@@ -301,10 +301,11 @@ func readUpserted(rows pgx.Rows, byExt map[string]int, docNos []int64, results [
 	var versions []entryVersion
 	for rows.Next() {
 		var id uuid.UUID
-		var ext, vector string
+		var ext string
 		var inserted bool
 		var doc int64
-		if err := rows.Scan(&id, &ext, &inserted, &doc, &vector); err != nil {
+		// The tsvector is read raw, in the binary format pgx asks for.
+		if err := rows.Scan(&id, &ext, &inserted, &doc, nil); err != nil {
 			return nil, fmt.Errorf("store entries: %w", err)
 		}
 		r := &results[byExt[ext]]
@@ -313,7 +314,11 @@ func readUpserted(rows pgx.Rows, byExt map[string]int, docNos []int64, results [
 			r.Outcome = Created
 		}
 		if drawn[doc] {
-			versions = append(versions, entryVersion{doc, vector})
+			terms, length, err := parseTSVector(rows.RawValues()[4])
+			if err != nil {
+				return nil, fmt.Errorf("store entries: entry version %d: %w", doc, err)
+			}
+			versions = append(versions, entryVersion{doc, terms, length})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -331,10 +336,14 @@ func writeEntryPassages(ctx context.Context, tx pgx.Tx, feedID uuid.UUID, model 
 		byExt[r.ExternalID] = r.ID
 	}
 	ids := make([]uuid.UUID, len(idx))
+	var updated []uuid.UUID
 	for j, i := range idx {
 		ids[j] = byExt[entries[i].ExternalID]
+		if results[i].Outcome == Updated {
+			updated = append(updated, ids[j])
+		}
 	}
-	return writePassages(ctx, tx, feedID, model, ids, passages)
+	return writePassages(ctx, tx, feedID, model, ids, passages, updated)
 }
 
 // mustJSON marshals values that always marshal (string slices, decoded JSON).

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,7 +15,7 @@ import (
 
 // Ingest indexes the entry versions it writes for the keyword leg itself, in
 // its transaction (006_keyword_fragments.sql): their tsvectors come back from
-// the upsert as text, and the postings, the document frequencies and the
+// the upsert (in binary), and the postings, the document frequencies and the
 // feed's totals are computed here, per batch, rather than row by row in SQL.
 // Then two round trips: lock the feed's statistics and read the counters of
 // the batch's lexemes (locked in lexeme order), then write the counters, one
@@ -29,10 +30,12 @@ const (
 	maxTailRows  = 8
 )
 
-// entryVersion is a newly written entry version: its doc_no and tsvector text.
+// entryVersion is a newly written entry version: its doc_no and the terms and
+// length of its tsvector (parseTSVector).
 type entryVersion struct {
 	doc    int64
-	vector string
+	terms  []termTF
+	length int64
 }
 
 // lexemePostings are a batch's postings of one lexeme, in doc_no order.
@@ -43,23 +46,17 @@ type lexemePostings struct {
 }
 
 // batchPostings turns versions into postings per lexeme (sorted by lexeme) and
-// the versions' total length. Errors: a tsvector text that does not parse.
-func batchPostings(versions []entryVersion) ([]lexemePostings, int64, error) {
+// the versions' total length.
+func batchPostings(versions []entryVersion) ([]lexemePostings, int64) {
 	slices.SortFunc(versions, func(a, b entryVersion) int { return cmp.Compare(a.doc, b.doc) })
-	parsed := make([][]termTF, len(versions))
-	lengths := make([]int64, len(versions))
 	// One map lookup per term: the first pass numbers the lexemes and keeps
 	// each term's number, which the second pass appends under.
 	number := map[string]int32{}
 	var out []lexemePostings
 	var total int64
-	for i, v := range versions {
-		terms, length, err := parseTSVector(v.vector)
-		if err != nil {
-			return nil, 0, fmt.Errorf("entry version %d: %w", v.doc, err)
-		}
-		parsed[i], lengths[i] = terms, length
-		total += length
+	for _, v := range versions {
+		total += v.length
+		terms := v.terms
 		for k, t := range terms {
 			n, ok := number[t.lexeme]
 			if !ok {
@@ -74,15 +71,15 @@ func batchPostings(versions []entryVersion) ([]lexemePostings, int64, error) {
 	for i := range out {
 		out[i].docs, out[i].packed = make([]byte, 0, 8*out[i].n), make([]byte, 0, 8*out[i].n)
 	}
-	for i, terms := range parsed {
-		for _, t := range terms {
+	for _, v := range versions {
+		for _, t := range v.terms {
 			p := &out[t.at]
-			p.docs = binary.BigEndian.AppendUint64(p.docs, uint64(versions[i].doc))
-			p.packed = binary.BigEndian.AppendUint64(p.packed, uint64(t.tf.pack(lengths[i])))
+			p.docs = binary.BigEndian.AppendUint64(p.docs, uint64(v.doc))
+			p.packed = binary.BigEndian.AppendUint64(p.packed, uint64(t.tf.pack(v.length)))
 		}
 	}
 	slices.SortFunc(out, func(a, b lexemePostings) int { return strings.Compare(a.lexeme, b.lexeme) })
-	return out, total, nil
+	return out, total
 }
 
 // fieldTF counts a lexeme's positions per field: tsvector weight A is the
@@ -101,82 +98,54 @@ type termTF struct {
 	at     int32 // the lexeme's number in a batch (batchPostings)
 }
 
-// parseTSVector reads tsvector output text ('lexeme':1A,2,5B 'other':3, with
-// quotes and backslashes in lexemes doubled) into each lexeme's position
-// counts per field, and the total number of positions.
-func parseTSVector(s string) ([]termTF, int64, error) {
-	// Lexemes are separated by single spaces: the count bounds their number
-	// (a lexeme with spaces inside only adds room).
-	out := make([]termTF, 0, strings.Count(s, " ")+1)
+// parseTSVector reads a tsvector in Postgres's binary format (tsvectorsend,
+// big-endian: the number of lexemes, then each lexeme's text ending in a zero
+// byte, its number of positions and the positions, 16 bits each with the
+// weight in the top two: 3 A, 2 B, 1 C, 0 D) into each lexeme's position
+// counts per field, and the total number of positions. The binary form costs
+// both sides less than the text one (quoted lexemes, decimal positions).
+func parseTSVector(raw []byte) ([]termTF, int64, error) {
+	if len(raw) < 4 {
+		return nil, 0, errors.New("tsvector: no lexeme count")
+	}
+	// One string for the whole value: the lexemes are slices of it.
+	s := string(raw[4:])
+	n := binary.BigEndian.Uint32(raw)
+	// A lexeme takes at least 4 bytes (a character, the zero, the count).
+	out := make([]termTF, 0, min(int(n), len(s)/4))
 	var total int64
-	for i := 0; i < len(s); {
-		if s[i] == ' ' {
-			i++
-			continue
+	i := 0
+	for uint32(len(out)) < n {
+		end := strings.IndexByte(s[i:], 0)
+		if end < 0 || i+end+3 > len(s) {
+			return nil, 0, fmt.Errorf("tsvector: lexeme %d of %d is cut short", len(out)+1, n)
 		}
-		lexeme, next, err := parseLexeme(s, i)
-		if err != nil {
-			return nil, 0, err
+		lexeme := s[i : i+end]
+		i += end + 1
+		positions := int(s[i])<<8 | int(s[i+1])
+		i += 2
+		if i+2*positions > len(s) {
+			return nil, 0, fmt.Errorf("tsvector: the positions of %q are cut short", lexeme)
 		}
-		i = next
 		var tf fieldTF
-		if i < len(s) && s[i] == ':' {
-			end := strings.IndexByte(s[i:], ' ')
-			if end < 0 {
-				end = len(s) - i
+		for k := range positions {
+			switch s[i+2*k] >> 6 { // the weight: the top two bits of the first byte
+			case 3:
+				tf.title++
+			case 2:
+				tf.tags++
+			default:
+				tf.content++
 			}
-			tf = countPositions(s[i+1 : i+end])
-			i += end
 		}
-		total += tf.title + tf.tags + tf.content
+		i += 2 * positions
+		total += int64(positions)
 		out = append(out, termTF{lexeme: lexeme, tf: tf})
 	}
+	if i != len(s) {
+		return nil, 0, fmt.Errorf("tsvector: %d bytes after its %d lexemes", len(s)-i, n)
+	}
 	return out, total, nil
-}
-
-// parseLexeme reads the quoted lexeme starting at s[i].
-func parseLexeme(s string, i int) (string, int, error) {
-	if s[i] != '\'' {
-		return "", 0, fmt.Errorf("tsvector: a lexeme at %d does not start with a quote", i)
-	}
-	// Fast path: no doubled quote or backslash before the closing quote.
-	end := strings.IndexByte(s[i+1:], '\'')
-	if end >= 0 && (i+2+end >= len(s) || s[i+2+end] != '\'') && strings.IndexByte(s[i+1:i+1+end], '\\') < 0 {
-		return s[i+1 : i+1+end], i + 2 + end, nil
-	}
-	var b strings.Builder
-	for j := i + 1; j < len(s); j++ {
-		switch {
-		case (s[j] == '\'' || s[j] == '\\') && j+1 < len(s) && s[j+1] == s[j]:
-			b.WriteByte(s[j])
-			j++
-		case s[j] == '\'':
-			return b.String(), j + 1, nil
-		default:
-			b.WriteByte(s[j])
-		}
-	}
-	return "", 0, fmt.Errorf("tsvector: an unclosed lexeme at %d", i)
-}
-
-// countPositions counts a position list (1A,2,5B) by weight: each position
-// ends at a comma or at the end, its weight letter (if any) just before.
-func countPositions(list string) fieldTF {
-	var tf fieldTF
-	for i := 0; i < len(list); i++ {
-		if i+1 < len(list) && list[i+1] != ',' {
-			continue
-		}
-		switch list[i] {
-		case 'A':
-			tf.title++
-		case 'B':
-			tf.tags++
-		default:
-			tf.content++
-		}
-	}
-	return tf
 }
 
 const (
@@ -238,10 +207,7 @@ func indexKeywords(ctx context.Context, tx pgx.Tx, feed uuid.UUID, versions []en
 	if len(versions) == 0 {
 		return nil
 	}
-	lists, length, err := batchPostings(versions)
-	if err != nil {
-		return fmt.Errorf("index keywords: %w", err)
-	}
+	lists, length := batchPostings(versions)
 	old, err := lockTerms(ctx, tx, feed, int64(len(versions)), length, lists)
 	if err != nil {
 		return fmt.Errorf("index keywords: %w", err)

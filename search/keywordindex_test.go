@@ -1,30 +1,46 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"testing"
 )
 
+// parseTSVector reads what Postgres sends: a tsvector's binary form.
 func TestParseTSVector(t *testing.T) {
-	got, total, err := parseTSVector(`'it''s':1A,4 'back\\slash':2B,3,7C 'plain':5 'nopos'`)
+	t.Parallel()
+	_, pool, _ := testEngine(t)
+	var raw []byte
+	rows, err := pool.Query(context.Background(), `SELECT $1::tsvector`, `'it''s':1A,4 'back\\slash':2B,3,7C 'plain':5 'nopos'`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []termTF{{lexeme: "it's", tf: fieldTF{1, 0, 1}}, {lexeme: `back\slash`, tf: fieldTF{0, 1, 2}}, {lexeme: "plain", tf: fieldTF{0, 0, 1}}, {lexeme: "nopos"}}
+	for rows.Next() {
+		raw = bytes.Clone(rows.RawValues()[0])
+	}
+	if rows.Err() != nil || raw == nil {
+		t.Fatalf("no tsvector: %v", rows.Err())
+	}
+	got, total, err := parseTSVector(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]fieldTF{"it's": {1, 0, 1}, `back\slash`: {0, 1, 2}, "plain": {0, 0, 1}, "nopos": {}}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("term %d: got %+v, want %+v", i, got[i], want[i])
+	for _, term := range got {
+		if tf, ok := want[term.lexeme]; !ok || tf != term.tf {
+			t.Errorf("%q: got %+v, want %+v", term.lexeme, term.tf, tf)
 		}
 	}
 	if total != 6 {
 		t.Errorf("total %d positions, want 6", total)
 	}
-	for _, bad := range []string{`plain:1`, `'open:1`} {
+	for name, bad := range map[string][]byte{"empty": nil, "cut in a lexeme": raw[:6], "cut in positions": raw[:len(raw)-1],
+		"trailing bytes": append(bytes.Clone(raw), 0)} {
 		if _, _, err := parseTSVector(bad); err == nil {
-			t.Errorf("%q parsed", bad)
+			t.Errorf("%s: parsed", name)
 		}
 	}
 }

@@ -276,14 +276,19 @@ const (
 )
 
 // insertPassagesSQL writes passages with their lexemes, read from the
-// entries they belong to (written earlier in the same transaction).
+// entries they belong to (written earlier in the same transaction). The only
+// passage of an entry ($8) gets none: the lexemes serve a highlight to choose
+// among an entry's passages (011_lean_writes.sql), and parsing the text
+// again cost a sixth of a batch's write.
 const insertPassagesSQL = `
 INSERT INTO passages (feed_id, entry_id, ordinal, start_char, end_char, embedding, model, lexemes)
 SELECT $1, x.entry_id, x.ordinal, x.start_char, x.end_char, x.embedding, $2,
-       tsvector_to_array(to_tsvector(e.language::regconfig,
-                                     substr(e.content, x.start_char + 1, x.end_char - x.start_char)))
-FROM unnest($3::uuid[], $4::int[], $5::int[], $6::int[], $7::halfvec[])
-     AS x (entry_id, ordinal, start_char, end_char, embedding)
+       CASE WHEN x.alone THEN '{}'
+            ELSE tsvector_to_array(to_tsvector(e.language::regconfig,
+                                               substr(e.content, x.start_char + 1, x.end_char - x.start_char)))
+       END
+FROM unnest($3::uuid[], $4::int[], $5::int[], $6::int[], $7::halfvec[], $8::bool[])
+     AS x (entry_id, ordinal, start_char, end_char, embedding, alone)
 JOIN entries e ON e.feed_id = $1 AND e.id = x.entry_id`
 
 const insertMeansSQL = `
@@ -292,12 +297,14 @@ SELECT $1, x.entry_id, $2, x.mean FROM unnest($3::uuid[], $4::halfvec[]) AS x (e
 
 // writePassages replaces the passages of the entries ids, and their means (in
 // tx, so entries and passages change together), with ps, ps[i] belonging to
-// ids[i]: one round trip.
-func writePassages(ctx context.Context, tx pgx.Tx, feedID uuid.UUID, model string, ids []uuid.UUID, ps [][]passage) error {
+// ids[i]: one round trip. Only the entries in stored can have passages to
+// replace (the others were just inserted).
+func writePassages(ctx context.Context, tx pgx.Tx, feedID uuid.UUID, model string, ids []uuid.UUID, ps [][]passage, stored []uuid.UUID) error {
 	var cols struct {
 		entry          []pgtype.UUID
 		ord, from, end []int32
 		vec            []pgvector.HalfVector
+		alone          []bool
 	}
 	means := make([]pgvector.HalfVector, len(ids))
 	for i, id := range ids {
@@ -307,14 +314,18 @@ func writePassages(ctx context.Context, tx pgx.Tx, feedID uuid.UUID, model strin
 			cols.from = append(cols.from, int32(p.start))
 			cols.end = append(cols.end, int32(p.end))
 			cols.vec = append(cols.vec, p.vec)
+			cols.alone = append(cols.alone, len(ps[i]) == 1)
 		}
 		means[i] = meanVector(ps[i])
 	}
 	b := &pgx.Batch{}
+	if len(stored) > 0 {
+		old := pgUUIDs(stored)
+		b.Queue(deletePassagesSQL, feedID, old)
+		b.Queue(deleteMeansSQL, feedID, old)
+	}
 	entries := pgUUIDs(ids)
-	b.Queue(deletePassagesSQL, feedID, entries)
-	b.Queue(deleteMeansSQL, feedID, entries)
-	b.Queue(insertPassagesSQL, feedID, model, cols.entry, cols.ord, cols.from, cols.end, cols.vec)
+	b.Queue(insertPassagesSQL, feedID, model, cols.entry, cols.ord, cols.from, cols.end, cols.vec, cols.alone)
 	b.Queue(insertMeansSQL, feedID, model, entries, means)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("store passages: %w", err)

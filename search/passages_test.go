@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -203,6 +204,58 @@ func TestPassagesFollowIngestUpdateDelete(t *testing.T) {
 			t.Errorf("got passages %q after delete, want none", got)
 		}
 	})
+}
+
+// A passage stores its lexemes only when its entry has others to choose from
+// (011_lean_writes.sql): an entry's only passage stores none.
+func TestPassageLexemesOnlyWhereTheyChoose(t *testing.T) {
+	t.Parallel()
+	eng, pool, _, feed := smallPassages(t)
+	ctx := context.Background()
+	long := sentences("Filler", 20)
+	res, err := eng.Ingest(ctx, feed, []NewEntry{
+		{ExternalID: "short", Title: "Short", Content: "Bearings want grease."},
+		{ExternalID: "long", Title: "Long", Content: long},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// lexemes per passage, and whether each equals its window's own.
+	check := func(id uuid.UUID) (counts []int, own bool) {
+		t.Helper()
+		rows, err := pool.Query(ctx, `
+SELECT cardinality(p.lexemes),
+       p.lexemes = tsvector_to_array(to_tsvector('english', substr(e.content, p.start_char + 1, p.end_char - p.start_char)))
+FROM passages p JOIN entries e ON e.feed_id = p.feed_id AND e.id = p.entry_id
+WHERE p.feed_id = $1 AND p.entry_id = $2 ORDER BY p.ordinal`, feed.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		own = true
+		for rows.Next() {
+			var n int
+			var same bool
+			if err := rows.Scan(&n, &same); err != nil {
+				t.Fatal(err)
+			}
+			counts, own = append(counts, n), own && same
+		}
+		if rows.Err() != nil {
+			t.Fatal(rows.Err())
+		}
+		return counts, own
+	}
+	if counts, _ := check(res[0].ID); len(counts) != 1 || counts[0] != 0 {
+		t.Errorf("an only passage: lexemes %v, want one passage with none", counts)
+	}
+	counts, own := check(res[1].ID)
+	if len(counts) < 3 || !own || slices.Contains(counts, 0) {
+		t.Errorf("passages of a long entry: lexemes %v (own %v), want each window's own", counts, own)
+	}
+	ingest(t, eng, feed, []NewEntry{{ExternalID: "long", Title: "Long", Content: "Now short."}})
+	if counts, _ := check(res[1].ID); len(counts) != 1 || counts[0] != 0 {
+		t.Errorf("an entry rewritten to one passage: lexemes %v, want none", counts)
+	}
 }
 
 func TestReembedBuildsPassages(t *testing.T) {

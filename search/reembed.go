@@ -72,7 +72,7 @@ func (e *Engine) Reembed(ctx context.Context, feed Feed, batch int, progress fun
 			if _, err := tx.Exec(ctx, setEmbeddingSQL, feed.ID, model, ids); err != nil {
 				return fmt.Errorf("store vectors: %w", err)
 			}
-			return writePassages(ctx, tx, feed.ID, model, ids, passages)
+			return writePassages(ctx, tx, feed.ID, model, ids, passages, ids)
 		})
 		if err != nil {
 			return done, err
