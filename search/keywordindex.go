@@ -56,8 +56,7 @@ func batchPostings(versions []entryVersion) ([]lexemePostings, int64) {
 	var total int64
 	for _, v := range versions {
 		total += v.length
-		terms := v.terms
-		for k, t := range terms {
+		for k, t := range v.terms {
 			n, ok := number[t.lexeme]
 			if !ok {
 				n = int32(len(out))
@@ -65,7 +64,7 @@ func batchPostings(versions []entryVersion) ([]lexemePostings, int64) {
 				out = append(out, lexemePostings{lexeme: t.lexeme})
 			}
 			out[n].n++
-			terms[k].at = n
+			v.terms[k].at = n
 		}
 	}
 	for i := range out {

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"testing"
+
+	"github.com/kapi-project/kapi/migrations/pgtest"
 )
 
 // parseTSVector reads what Postgres sends: a tsvector's binary form.
 func TestParseTSVector(t *testing.T) {
 	t.Parallel()
-	_, pool, _ := testEngine(t)
+	pool := pgtest.New(t)
 	var raw []byte
 	rows, err := pool.Query(context.Background(), `SELECT $1::tsvector`, `'it''s':1A,4 'back\\slash':2B,3,7C 'plain':5 'nopos'`)
 	if err != nil {
