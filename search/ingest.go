@@ -271,10 +271,13 @@ func (w batchWrite) run(ctx context.Context, tx pgx.Tx) error {
 	// Passages first (their HNSW inserts are the slow part): the keyword
 	// index locks the feed's statistics until the commit, so concurrent
 	// batches into one feed wait for each other only for that last step.
+	// Meanwhile the versions' postings are computed here.
+	postings := make(chan keywordBatch, 1)
+	go func() { postings <- newKeywordBatch(versions) }()
 	if err := writeEntryPassages(ctx, tx, w.feed.ID, w.model, w.entries, w.idx, w.passages, w.results); err != nil {
 		return err
 	}
-	if err := indexKeywords(ctx, tx, w.feed.ID, versions); err != nil {
+	if err := indexKeywords(ctx, tx, w.feed.ID, <-postings); err != nil {
 		return err
 	}
 	created := 0

@@ -47,7 +47,8 @@ func TestParseTSVector(t *testing.T) {
 	}
 }
 
-// The tail of a lexeme is merged at maxTailRows rows or sealPostings postings.
+// The tail of a lexeme is merged at maxTailRows rows or sealPostings postings;
+// what is left under sealPostings is sealed too from sealPostings/2 on.
 func TestTermCountersAfter(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -59,9 +60,13 @@ func TestTermCountersAfter(t *testing.T) {
 		{"new lexeme", termCounters{}, 3, termCounters{3, 0, 1}, false},
 		{"tail grows", termCounters{10, 0, 2}, 3, termCounters{13, 0, 3}, false},
 		{"row bound", termCounters{300, 256, 7}, 1, termCounters{301, 256, 1}, true},
+		{"row bound, half a row sealed", termCounters{480, 256, 7}, 29, termCounters{509, 509, 0}, true},
+		{"row bound, just under half a row", termCounters{382, 256, 7}, 1, termCounters{383, 256, 1}, true},
 		{"sealed by postings", termCounters{300, 256, 3}, 250, termCounters{550, 512, 1}, true},
 		{"sealed exactly", termCounters{300, 256, 3}, 212, termCounters{512, 512, 0}, true},
+		{"sealed with half a row", termCounters{300, 256, 3}, 340, termCounters{640, 640, 0}, true},
 		{"long rows into an empty tail", termCounters{256, 256, 0}, 300, termCounters{556, 512, 1}, false},
+		{"long rows and half a row into an empty tail", termCounters{256, 256, 0}, 400, termCounters{656, 656, 0}, false},
 		{"long rows into a tail", termCounters{260, 256, 1}, 600, termCounters{860, 768, 1}, true},
 	}
 	for _, tt := range tests {
@@ -74,9 +79,10 @@ func TestTermCountersAfter(t *testing.T) {
 	}
 }
 
-// Many small batches leave every lexeme at most maxTailRows rows under
-// sealPostings postings, rows that chain posting after posting, counters that
-// match a rebuild, and an exhaustive ranking.
+// Many small batches leave every lexeme at most maxTailRows rows in its tail,
+// sealed rows of sealPostings/2 to sealPostings postings, rows that chain
+// posting after posting, counters that match a rebuild, and an exhaustive
+// ranking.
 func TestKeywordTailsStayBounded(t *testing.T) {
 	t.Parallel()
 	eng, pool, _ := testEngine(t)
@@ -98,9 +104,9 @@ SELECT count(*) FROM (
     FROM keyword_terms t JOIN keyword_postings p ON p.feed_id = t.feed_id AND p.lexeme = t.lexeme
     WHERE t.feed_id = $1
     GROUP BY t.lexeme, t.postings, t.tail_first, t.tail_rows
-    HAVING count(*) FILTER (WHERE length(p.docs) / 8 < $2) > $3
+    HAVING count(*) FILTER (WHERE p.first >= t.tail_first) > $3
         OR max(length(p.docs) / 8) > $2
-        OR count(*) FILTER (WHERE p.first < t.tail_first AND length(p.docs) / 8 <> $2) > 0
+        OR count(*) FILTER (WHERE p.first < t.tail_first AND length(p.docs) / 8 < $2 / 2) > 0
         OR sum(length(p.docs) / 8) <> t.postings
         OR count(*) FILTER (WHERE p.first >= t.tail_first) <> t.tail_rows
         OR bool_or(p.first <> (SELECT coalesce(sum(length(q.docs) / 8), 0) FROM keyword_postings q

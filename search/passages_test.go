@@ -47,6 +47,25 @@ func TestSplitWindows(t *testing.T) {
 	}
 }
 
+// With the estimate, a content that fits one window skips listing its words
+// (oneWindow), with the windows the listing gives.
+func TestOneWindowIsWhatWordsGive(t *testing.T) {
+	t.Parallel()
+	contents := []string{"", "   ", "\u00a0\t", "word", "  a short  text ", "é\u00a0ü ñ\u2003x.", "ends with space ",
+		strings.Repeat("alpha beta gamma ", 40), strings.Repeat("abcdefghijklmnop ", 30) + "x"}
+	for budget := 16; budget <= 200; budget += 7 {
+		for _, c := range contents {
+			for _, title := range []string{"", "A title"} {
+				fast := splitWindows(title, c, sizer{budget: budget, count: estimateTokens, estimated: true})
+				listed := splitWindows(title, c, sizer{budget: budget, count: estimateTokens})
+				if !slices.Equal(fast, listed) {
+					t.Fatalf("budget %d, %q: %v, want %v", budget, c, fast, listed)
+				}
+			}
+		}
+	}
+}
+
 // A window that must be cut ends at its last sentence end when it keeps at
 // least half its room; otherwise at the last word that fits.
 func TestSplitWindowsAtSentences(t *testing.T) {
