@@ -28,15 +28,8 @@ import (
 //
 //	KAPI_BENCH_ENTRIES=100000 go test ./bench -run '^$' -bench Search -benchtime 600x -timeout 60m
 func BenchmarkSearch(b *testing.B) {
-	n, _ := strconv.Atoi(os.Getenv("KAPI_BENCH_ENTRIES"))
-	if n <= 0 {
-		b.Skip("set KAPI_BENCH_ENTRIES (e.g. 100000) to run")
-	}
-	coll, err := LoadBEIR(dataDir(), "test")
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng, feeds := loadEngine(b, Replicate(coll.Docs, n, 1))
+	coll, n := benchCollection(b)
+	eng, feeds := loadEngine(b, Replicate(coll.Docs, n, 1), true)
 	var queries []string
 	for _, id := range coll.TestQueries() {
 		queries = append(queries, coll.Queries[id])
@@ -69,17 +62,38 @@ func BenchmarkSearch(b *testing.B) {
 		}
 		for _, conc := range []int{1, 8} {
 			b.Run(fmt.Sprintf("%s/c%d", c.name, conc), func(b *testing.B) {
-				lat, err := Measure(b.Context(), b.N, conc, run)
-				if err != nil {
-					b.Fatal(err)
-				}
-				ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-				b.ReportMetric(ms(lat.P50), "p50-ms")
-				b.ReportMetric(ms(lat.P95), "p95-ms")
-				b.ReportMetric(ms(lat.P99), "p99-ms")
+				reportLatency(b, conc, run)
 			})
 		}
 	}
+}
+
+// benchCollection loads the collection the search benchmarks replicate and
+// returns it with KAPI_BENCH_ENTRIES, the number of entries to load; it skips
+// b when that is not set.
+func benchCollection(b *testing.B) (*Collection, int) {
+	n, _ := strconv.Atoi(os.Getenv("KAPI_BENCH_ENTRIES"))
+	if n <= 0 {
+		b.Skip("set KAPI_BENCH_ENTRIES (e.g. 100000) to run")
+	}
+	coll, err := LoadBEIR(dataDir(), "test")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return coll, n
+}
+
+// reportLatency runs run b.N times with concurrency at once and reports the
+// latencies' percentiles in milliseconds.
+func reportLatency(b *testing.B, concurrency int, run func(ctx context.Context, i int) error) {
+	lat, err := Measure(b.Context(), b.N, concurrency, run)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(lat.P50), "p50-ms")
+	b.ReportMetric(ms(lat.P95), "p95-ms")
+	b.ReportMetric(ms(lat.P99), "p99-ms")
 }
 
 // dataDir is $KAPI_BENCH_DATA or the shared SciFact copy beside the checkout.
@@ -94,7 +108,7 @@ func dataDir() string {
 // pool large enough for 8 concurrent hybrid searches (two connections each).
 // The database is a fresh one, or $KAPI_BENCH_DB (the URL of a migrated
 // database), which is loaded on first use and reused as is afterwards.
-func loadEngine(tb testing.TB, entries []search.NewEntry) (*search.Engine, []search.Feed) {
+func loadEngine(tb testing.TB, entries []search.NewEntry, vectors bool) (*search.Engine, []search.Feed) {
 	tb.Helper()
 	ctx := context.Background()
 	url := os.Getenv("KAPI_BENCH_DB")
@@ -117,15 +131,15 @@ func loadEngine(tb testing.TB, entries []search.NewEntry) (*search.Engine, []sea
 		return eng, []search.Feed{{ID: ids[0], Language: "english"}, {ID: ids[1], Language: "english"}}
 	}
 	feeds := []search.Feed{newFeed(tb, pool, "bench-a"), newFeed(tb, pool, "bench-b")}
-	load(tb, pool, eng, feeds, entries)
+	load(tb, pool, eng, feeds, entries, vectors)
 	return eng, feeds
 }
 
 // load ingests entries round-robin into feeds, one goroutine per feed. The
 // HNSW index is dropped during the load and built afterwards (as
-// 005_passage_lexemes.sql defines it): a bulk build is several times faster than
-// 100,000 incremental inserts.
-func load(tb testing.TB, pool *pgxpool.Pool, eng *search.Engine, feeds []search.Feed, entries []search.NewEntry) {
+// 005_passage_lexemes.sql defines it) when vectors are searched: a bulk build
+// is several times faster than 100,000 incremental inserts.
+func load(tb testing.TB, pool *pgxpool.Pool, eng *search.Engine, feeds []search.Feed, entries []search.NewEntry, vectors bool) {
 	tb.Helper()
 	ctx := context.Background()
 	start := time.Now()
@@ -156,12 +170,15 @@ func load(tb testing.TB, pool *pgxpool.Pool, eng *search.Engine, feeds []search.
 		tb.Fatal(err)
 	}
 	defer conn.Release()
-	for _, sql := range []string{
+	build := []string{
 		`SET maintenance_work_mem = '2GB'`,
 		`SET max_parallel_maintenance_workers = 2`,
 		`CREATE INDEX passages_embedding_idx ON passages USING hnsw (embedding halfvec_cosine_ops)`,
-		`VACUUM ANALYZE`,
-	} {
+	}
+	if !vectors {
+		build = nil
+	}
+	for _, sql := range append(build, `VACUUM ANALYZE`) {
 		if _, err := conn.Exec(ctx, sql); err != nil {
 			tb.Fatalf("%s: %v", sql, err)
 		}

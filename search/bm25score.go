@@ -33,23 +33,35 @@ func (e *Engine) scoreBM25(ctx context.Context, q Query, kq keywordQuery) ([]doc
 	}
 }
 
-// scoreOnce is one attempt of scoreBM25: one round trip when every list is
-// cached or not cached at all, two when a cached list has grown since.
+// scoreOnce is one attempt of scoreBM25.
 func (e *Engine) scoreOnce(ctx context.Context, q Query, kq keywordQuery) ([]docScore, collectionStats, error) {
-	feeds := feedIDs(q.Feeds)
+	lists, stats, err := e.currentLists(ctx, q.Feeds, kq)
+	if err != nil {
+		return nil, stats, err
+	}
+	scores := e.accumulate(lists, stats.avgLen)
+	if kq.required {
+		scores = kq.narrow(scores, lists, q.Feeds)
+	}
+	return scores, stats, nil
+}
+
+// currentLists reads the statistics of kq's lexemes in feeds and returns
+// their posting lists (from the cache where it holds them, postcache.go): one
+// round trip when every list is cached or not cached at all, two when a
+// cached list has grown since. Errors: errRebuilt.
+func (e *Engine) currentLists(ctx context.Context, searched []Feed, kq keywordQuery) ([]scoredList, collectionStats, error) {
+	feeds := feedIDs(searched)
 	batch := &pgx.Batch{}
 	batch.Queue(keywordStatsSQL, feeds)
 	batch.Queue(keywordDFSQL, kq.pairFeeds, kq.pairLexemes, feeds)
-	if kq.required {
-		batch.Queue(keywordRequiredSQL, feeds, kq.langs, kq.filters)
-	}
 	// Lists the cache does not hold are read whole in the same batch.
 	cold := e.uncached(kq)
 	if len(cold.feeds) > 0 {
 		cold.queue(batch, feeds)
 	}
 	br := e.pool.SendBatch(ctx, batch)
-	stats, required, fetched, err := readKeywordBatch(br, kq.required, len(cold.feeds) > 0)
+	stats, fetched, err := readKeywordBatch(br, len(cold.feeds) > 0)
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
@@ -57,36 +69,23 @@ func (e *Engine) scoreOnce(ctx context.Context, q Query, kq keywordQuery) ([]doc
 		return nil, stats, err
 	}
 	lists, err := e.postingLists(ctx, feeds, stats, fetched)
-	if err != nil {
-		return nil, stats, err
-	}
-	scores := e.accumulate(lists, stats.avgLen)
-	if kq.required {
-		scores = slices.DeleteFunc(scores, func(s docScore) bool { return !required[s.doc] })
-	}
-	return scores, stats, nil
+	return lists, stats, err
 }
 
-// readKeywordBatch reads the results scoreOnce queued: statistics, the
-// phrase matches when required, and the cold lists' rows when fetch.
-func readKeywordBatch(br pgx.BatchResults, required, fetch bool) (collectionStats, map[int64]bool, fetchedBlocks, error) {
+// readKeywordBatch reads the results scoreOnce queued: statistics, and the
+// cold lists' rows when fetch.
+func readKeywordBatch(br pgx.BatchResults, fetch bool) (collectionStats, fetchedBlocks, error) {
 	stats, err := readStats(br)
 	if err != nil {
-		return stats, nil, nil, fmt.Errorf("keyword search: statistics: %w", err)
-	}
-	var ok map[int64]bool
-	if required {
-		if ok, err = readRequired(br); err != nil {
-			return stats, nil, nil, fmt.Errorf("keyword search: phrases: %w", err)
-		}
+		return stats, nil, fmt.Errorf("keyword search: statistics: %w", err)
 	}
 	blocks := fetchedBlocks{}
 	if fetch {
 		if blocks, err = readBlocks(br, stats.generation); err != nil {
-			return stats, nil, nil, err
+			return stats, nil, err
 		}
 	}
-	return stats, ok, blocks, nil
+	return stats, blocks, nil
 }
 
 // readStats reads the results of keywordStatsSQL and keywordDFSQL.
@@ -121,21 +120,6 @@ func readStats(br pgx.BatchResults) (collectionStats, error) {
 		return nil
 	})
 	return s, err
-}
-
-// readRequired reads the doc_nos keywordRequiredSQL returns.
-func readRequired(br pgx.BatchResults) (map[int64]bool, error) {
-	rows, err := br.Query()
-	if err != nil {
-		return nil, err
-	}
-	ok := map[int64]bool{}
-	var doc int64
-	_, err = pgx.ForEachRow(rows, []any{&doc}, func() error {
-		ok[doc] = true
-		return nil
-	})
-	return ok, err
 }
 
 // listRequest is the lists to read: feed, lexeme and the first posting
@@ -224,6 +208,7 @@ func readBlocks(br pgx.BatchResults, gens map[uuid.UUID]int64) (fetchedBlocks, e
 
 // scoredList is a posting list with its lexeme's IDF, ready to score.
 type scoredList struct {
+	key postingKey
 	idf float64
 	*postings
 }
@@ -259,7 +244,7 @@ func (e *Engine) postingLists(ctx context.Context, feeds []uuid.UUID, stats coll
 		if err != nil {
 			return nil, err
 		}
-		lists = append(lists, scoredList{idf: stats.idf(k.lexeme), postings: p})
+		lists = append(lists, scoredList{key: k, idf: stats.idf(k.lexeme), postings: p})
 	}
 	return lists, nil
 }

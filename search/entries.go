@@ -34,21 +34,47 @@ func scanEntry(row pgx.Row) (Entry, error) {
 	return x, err
 }
 
-// listSQL: the feed set is joined with its languages so the text filter is
-// built in each feed's text-search configuration; the feeds are also named
-// directly, so that entries distributed by feed are read from theirs only.
-const listSQL = `
+// listSQL and listTextSQL: the feed set is joined with its languages so the
+// text filter ($4) is built in each feed's text-search configuration; the
+// feeds are also named directly, so that entries distributed by feed are read
+// from theirs only. listTextSQL reads the entries that match the text filter
+// by (feed, doc_no), from the keyword index (listtext.go: $10 and $11, $8 and
+// $9 in the count); listSQL checks the filter, if any, on every entry.
+const (
+	listWhere = `
+  AND ($3 = '' OR e.category = $3)
+  AND e.confidence >= $5
+  AND ($6::timestamptz IS NULL OR e.updated_at >= $6)
+  AND ($7::text[] IS NULL OR e.category = ANY($7))`
+	listSQL = `
 SELECT ` + entryColumns + `
 FROM unnest($1::uuid[], $2::text[]) AS f (id, lang)
 JOIN entries e ON e.feed_id = f.id
 WHERE e.feed_id = ANY($1)
-  AND ($3 = '' OR e.category = $3)
-  AND ($4 = '' OR e.search_vector @@ plainto_tsquery(f.lang::regconfig, $4))
-  AND e.confidence >= $5
-  AND ($6::timestamptz IS NULL OR e.updated_at >= $6)
-  AND ($7::text[] IS NULL OR e.category = ANY($7))
+  AND ($4 = '' OR e.search_vector @@ plainto_tsquery(f.lang::regconfig, $4))` + listWhere + `
 ORDER BY e.updated_at DESC, e.id DESC
 LIMIT $8 OFFSET $9`
+	listTextSQL = `
+SELECT ` + entryColumns + `
+FROM unnest($1::uuid[], $2::text[]) AS f (id, lang)
+JOIN unnest($10::uuid[], $11::bigint[]) AS c (feed_id, doc_no) ON c.feed_id = f.id
+JOIN entries e ON e.feed_id = c.feed_id AND e.doc_no = c.doc_no
+WHERE e.feed_id = ANY($1) AND $4 <> ''` + listWhere + `
+ORDER BY e.updated_at DESC, e.id DESC
+LIMIT $8 OFFSET $9`
+	countSQL = `
+SELECT count(*)
+FROM unnest($1::uuid[], $2::text[]) AS f (id, lang)
+JOIN entries e ON e.feed_id = f.id
+WHERE e.feed_id = ANY($1)
+  AND ($4 = '' OR e.search_vector @@ plainto_tsquery(f.lang::regconfig, $4))` + listWhere
+	countTextSQL = `
+SELECT count(*)
+FROM unnest($1::uuid[], $2::text[]) AS f (id, lang)
+JOIN unnest($8::uuid[], $9::bigint[]) AS c (feed_id, doc_no) ON c.feed_id = f.id
+JOIN entries e ON e.feed_id = c.feed_id AND e.doc_no = c.doc_no
+WHERE e.feed_id = ANY($1) AND $4 <> ''` + listWhere
+)
 
 // List returns a page of entries and the number of entries that match in all:
 // the page and the count are two statements sent at once (a window count
@@ -56,9 +82,22 @@ LIMIT $8 OFFSET $9`
 func (e *Engine) List(ctx context.Context, q ListQuery) ([]Entry, int64, error) {
 	ids, langs := feedColumns(q.Feeds)
 	e = e.reading(ctx, ids)
+	var c candidates
+	byIndex := false
+	if q.Text != "" {
+		var err error
+		if c, byIndex, err = e.textCandidates(ctx, q.Feeds, q.Text); err != nil {
+			return nil, 0, err
+		}
+	}
 	b := &pgx.Batch{}
-	b.Queue(listSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin, q.Since, q.AllowedCategories, q.Limit, q.Offset)
-	b.Queue(countSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin, q.Since, q.AllowedCategories)
+	if byIndex {
+		b.Queue(listTextSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin, q.Since, q.AllowedCategories, q.Limit, q.Offset, pgUUIDs(c.feeds), c.docs)
+		b.Queue(countTextSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin, q.Since, q.AllowedCategories, pgUUIDs(c.feeds), c.docs)
+	} else {
+		b.Queue(listSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin, q.Since, q.AllowedCategories, q.Limit, q.Offset)
+		b.Queue(countSQL, ids, langs, q.Category, q.Text, q.ConfidenceMin, q.Since, q.AllowedCategories)
+	}
 	br := e.pool.SendBatch(ctx, b)
 	defer br.Close()
 	rows, err := br.Query()
@@ -84,17 +123,6 @@ func (e *Engine) List(ctx context.Context, q ListQuery) ([]Entry, int64, error) 
 	}
 	return out, total, br.Close()
 }
-
-const countSQL = `
-SELECT count(*)
-FROM unnest($1::uuid[], $2::text[]) AS f (id, lang)
-JOIN entries e ON e.feed_id = f.id
-WHERE e.feed_id = ANY($1)
-  AND ($3 = '' OR e.category = $3)
-  AND ($4 = '' OR e.search_vector @@ plainto_tsquery(f.lang::regconfig, $4))
-  AND e.confidence >= $5
-  AND ($6::timestamptz IS NULL OR e.updated_at >= $6)
-  AND ($7::text[] IS NULL OR e.category = ANY($7))`
 
 func feedColumns(feeds []Feed) ([]uuid.UUID, []string) {
 	ids := make([]uuid.UUID, len(feeds))

@@ -10,8 +10,9 @@ import (
 
 // BenchmarkIngest measures storing entries without the cost of a real model:
 // the fake embedder is a hash of the words, so what is left is validation, the
-// comparison with stored rows, and the batched upsert (tsvector, GIN, counters
-// and, dominating, the HNSW insert of each 768-dimension vector).
+// comparison with stored rows, and the batched upsert (tsvector, keyword
+// index, counters and, dominating, the HNSW insert of each 768-dimension
+// vector).
 // Run: go test -run '^$' -bench Ingest -benchtime 10x ./search/
 //
 // The sub-benchmark without-hnsw drops the vector index first, to show how much

@@ -36,11 +36,14 @@ import (
 // only.
 
 // keywordTermsSQL gives, per queried language, the lexemes to rank
-// (parsedQuery.ranked) and the restriction as tsquery text (parsedQuery.filter;
-// NULL when none, or when it holds only stop words).
+// (parsedQuery.ranked), the restriction as tsquery text (parsedQuery.filter;
+// NULL when none, or when it holds only stop words), and the tsquery text of
+// each alternative of its groups (parsedQuery.groups, flattened in $4).
 const keywordTermsSQL = `
 SELECT lang, tsvector_to_array(to_tsvector(lang::regconfig, $1)),
-       CASE WHEN $2 = '' THEN NULL ELSE nullif(websearch_to_tsquery(lang::regconfig, $2)::text, '') END
+       CASE WHEN $2 = '' THEN NULL ELSE nullif(websearch_to_tsquery(lang::regconfig, $2)::text, '') END,
+       ARRAY(SELECT websearch_to_tsquery(lang::regconfig, a)::text
+             FROM unnest($4::text[]) WITH ORDINALITY AS u (a, i) ORDER BY i)
 FROM unnest($3::text[]) AS lang`
 
 const keywordStatsSQL = `
@@ -70,14 +73,6 @@ JOIN keyword_postings p ON p.feed_id = x.feed_id AND p.lexeme = x.lexeme
 WHERE p.feed_id = ANY($4)
 ORDER BY p.feed_id, p.lexeme, p.first`
 
-// keywordRequiredSQL lists the entries that match a phrase restriction, through
-// the GIN index on search_vector.
-const keywordRequiredSQL = `
-SELECT e.doc_no
-FROM unnest($2::text[], $3::text[]) AS f (lang, query)
-JOIN entries e ON e.language = f.lang
-WHERE e.feed_id = ANY($1) AND f.query IS NOT NULL AND e.search_vector @@ f.query::tsquery`
-
 // keywordLiveSQL maps ranked doc_nos back to the live entries that pass the
 // filters (a rewritten or deleted entry's doc_no finds no row).
 const keywordLiveSQL = `
@@ -96,7 +91,8 @@ type keywordQuery struct {
 	pairFeeds      []uuid.UUID // the (feed, lexeme) pairs to read
 	pairLexemes    []string    //
 	feedLexemes    map[uuid.UUID][]string
-	required       bool // some language's filter holds a phrase
+	required       bool                   // some language's filter holds a phrase
+	need           map[string]requirement // per language, what narrows the entries that can match (phrases.go)
 }
 
 // keywordLeg returns the best n keyword candidates for q, best first, and the
@@ -120,23 +116,33 @@ func (e *Engine) keywordLeg(ctx context.Context, q Query, n int) ([]candidate, m
 // restrictions of each feed's language.
 func (e *Engine) prepareKeyword(ctx context.Context, q Query) (keywordQuery, error) {
 	pq := parseQuery(q.Text)
-	kq := keywordQuery{feedLexemes: map[uuid.UUID][]string{}}
-	rows, err := e.pool.Query(ctx, keywordTermsSQL, pq.ranked, pq.filter, languages(q.Feeds))
+	kq := keywordQuery{feedLexemes: map[uuid.UUID][]string{}, need: map[string]requirement{}}
+	var sizes []int
+	var alts []string
+	for _, g := range pq.groups {
+		sizes, alts = append(sizes, len(g)), append(alts, g...)
+	}
+	rows, err := e.pool.Query(ctx, keywordTermsSQL, pq.ranked, pq.filter, languages(q.Feeds), alts)
 	if err != nil {
 		return kq, fmt.Errorf("keyword search: parse: %w", err)
 	}
 	byLang := map[string][]string{}
 	for rows.Next() {
 		var lang string
-		var lexemes []string
+		var lexemes, altQueries []string
 		var filter *string
-		if err := rows.Scan(&lang, &lexemes, &filter); err != nil {
+		if err := rows.Scan(&lang, &lexemes, &filter, &altQueries); err != nil {
 			rows.Close()
 			return kq, fmt.Errorf("keyword search: parse: %w", err)
 		}
 		byLang[lang] = lexemes
 		kq.langs, kq.filters = append(kq.langs, &lang), append(kq.filters, filter)
 		kq.required = kq.required || (pq.required && filter != nil)
+		if filter != nil {
+			kq.need[lang] = newRequirement(sizes, altQueries, lexemes)
+		} else {
+			kq.need[lang] = nil
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return kq, fmt.Errorf("keyword search: parse: %w", err)

@@ -30,6 +30,10 @@ type parsedQuery struct {
 	// required reports that filter names something an entry must contain (a
 	// phrase), not only words it must not (negations).
 	required bool
+	// groups are the groups of alternatives filter requires, each
+	// alternative as websearch_to_tsquery text (a quoted phrase or a word):
+	// an entry matches only if it matches an alternative of every group.
+	groups [][]string
 }
 
 // queryItem is a word or a phrase of a question, in order.
@@ -51,9 +55,10 @@ func parseQuery(text string) parsedQuery {
 		}
 	}
 	var clauses []string
+	var groups [][]string
 	for _, group := range orGroups(items) {
-		if c := groupClause(group); c != "" {
-			clauses = append(clauses, c)
+		if alts := groupAlternatives(group); alts != nil {
+			clauses, groups = append(clauses, strings.Join(alts, " or ")), append(groups, alts)
 		}
 	}
 	required := len(clauses) > 0
@@ -62,7 +67,7 @@ func parseQuery(text string) parsedQuery {
 			clauses = append(clauses, "-"+it.text)
 		}
 	}
-	return parsedQuery{ranked: strings.Join(ranked, " "), filter: strings.Join(clauses, " "), required: required}
+	return parsedQuery{ranked: strings.Join(ranked, " "), filter: strings.Join(clauses, " "), required: required, groups: groups}
 }
 
 // scanItems reads words, quoted phrases (an unclosed quote runs to the end),
@@ -121,9 +126,10 @@ func orGroups(items []queryItem) [][]queryItem {
 	return groups
 }
 
-// groupClause is the websearch text a group requires: its alternatives when
-// one of them is a phrase, nothing when all are plain (optional) words.
-func groupClause(group []queryItem) string {
+// groupAlternatives are the websearch texts of the alternatives a group
+// requires (one of them), when one of them is a phrase; nil when all are
+// plain (optional) words.
+func groupAlternatives(group []queryItem) []string {
 	hasPhrase := false
 	alts := make([]string, len(group))
 	for i, it := range group {
@@ -138,7 +144,7 @@ func groupClause(group []queryItem) string {
 		}
 	}
 	if !hasPhrase {
-		return ""
+		return nil
 	}
-	return strings.Join(alts, " or ")
+	return alts
 }

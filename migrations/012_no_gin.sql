@@ -1,0 +1,20 @@
+-- 012: entries.search_vector loses its GIN index (owned by search).
+--
+-- Only two reads used it, and the keyword index (keyword_postings, 003 and
+-- 006) is the same inverted index, kept exact in every write's transaction:
+-- - a keyword search's phrase restriction: the entries that can match are
+--   now those whose posting lists hold every lexeme of an alternative of each
+--   required group, from the lists the search scores anyway
+--   (search/phrases.go);
+-- - a list's text filter: the entries in the posting lists of all the text's
+--   lexemes (search/listtext.go).
+-- Both still check search_vector @@ the query on each such entry, so they
+-- return what they returned.
+--
+-- Maintaining the index was a quarter of Postgres's time in a batch's write
+-- and a quarter of its WAL (500-entry batches of abstracts, search
+-- BenchmarkIngest/without-hnsw, interleaved runs on 2 cores: Postgres CPU
+-- per 30 batches 558-664 ticks with it, 431-493 without; WAL 287 → 209 MB;
+-- entries/s +25-33%): the pending-list inserts and their cleanup into the
+-- tree for every lexeme of every entry.
+DROP INDEX IF EXISTS entries_search_vector_idx;
