@@ -20,21 +20,10 @@ const keywordGenerationSQL = `SELECT feed_id, generation FROM keyword_feed_stats
 var errRebuilt = errors.New("keyword index rebuilt during the search")
 
 // scoreBM25 reads the statistics of kq's lexemes and their posting lists
-// (from the cache where it holds them, postcache.go), and returns the score
-// of every entry version that has one, unordered, with the statistics.
-// Entries outside a phrase restriction are left out.
+// (currentLists), and returns the score of every entry version that has one,
+// unordered, with the statistics. Entries that cannot match a phrase
+// restriction are left out.
 func (e *Engine) scoreBM25(ctx context.Context, q Query, kq keywordQuery) ([]docScore, collectionStats, error) {
-	for attempt := 0; ; attempt++ {
-		scores, stats, err := e.scoreOnce(ctx, q, kq)
-		if errors.Is(err, errRebuilt) && attempt < 3 {
-			continue
-		}
-		return scores, stats, err
-	}
-}
-
-// scoreOnce is one attempt of scoreBM25.
-func (e *Engine) scoreOnce(ctx context.Context, q Query, kq keywordQuery) ([]docScore, collectionStats, error) {
 	lists, stats, err := e.currentLists(ctx, q.Feeds, kq)
 	if err != nil {
 		return nil, stats, err
@@ -47,10 +36,22 @@ func (e *Engine) scoreOnce(ctx context.Context, q Query, kq keywordQuery) ([]doc
 }
 
 // currentLists reads the statistics of kq's lexemes in feeds and returns
-// their posting lists (from the cache where it holds them, postcache.go): one
-// round trip when every list is cached or not cached at all, two when a
-// cached list has grown since. Errors: errRebuilt.
+// their posting lists (from the cache where it holds them, postcache.go),
+// reading again when a feed's keyword index was rebuilt meanwhile.
 func (e *Engine) currentLists(ctx context.Context, searched []Feed, kq keywordQuery) ([]scoredList, collectionStats, error) {
+	for attempt := 0; ; attempt++ {
+		lists, stats, err := e.listsOnce(ctx, searched, kq)
+		if errors.Is(err, errRebuilt) && attempt < 3 {
+			continue
+		}
+		return lists, stats, err
+	}
+}
+
+// listsOnce is one attempt of currentLists: one round trip when every list
+// is cached or not cached at all, two when a cached list has grown since.
+// Errors: errRebuilt.
+func (e *Engine) listsOnce(ctx context.Context, searched []Feed, kq keywordQuery) ([]scoredList, collectionStats, error) {
 	feeds := feedIDs(searched)
 	batch := &pgx.Batch{}
 	batch.Queue(keywordStatsSQL, feeds)
@@ -72,7 +73,7 @@ func (e *Engine) currentLists(ctx context.Context, searched []Feed, kq keywordQu
 	return lists, stats, err
 }
 
-// readKeywordBatch reads the results scoreOnce queued: statistics, and the
+// readKeywordBatch reads the results listsOnce queued: statistics, and the
 // cold lists' rows when fetch.
 func readKeywordBatch(br pgx.BatchResults, fetch bool) (collectionStats, fetchedBlocks, error) {
 	stats, err := readStats(br)

@@ -40,6 +40,8 @@ func scanEntry(row pgx.Row) (Entry, error) {
 // from theirs only. listTextSQL reads the entries that match the text filter
 // by (feed, doc_no), from the keyword index (listtext.go: $10 and $11, $8 and
 // $9 in the count); listSQL checks the filter, if any, on every entry.
+// (listTextSQL's condition on $4, the text, always holds: it gives $4, which
+// listWhere skips, a use.)
 const (
 	listWhere = `
   AND ($3 = '' OR e.category = $3)

@@ -138,22 +138,27 @@ func (e *Engine) prepareKeyword(ctx context.Context, q Query) (keywordQuery, err
 		byLang[lang] = lexemes
 		kq.langs, kq.filters = append(kq.langs, &lang), append(kq.filters, filter)
 		kq.required = kq.required || (pq.required && filter != nil)
+		kq.need[lang] = nil // a language without a restriction checks nothing
 		if filter != nil {
 			kq.need[lang] = newRequirement(sizes, altQueries, lexemes)
-		} else {
-			kq.need[lang] = nil
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return kq, fmt.Errorf("keyword search: parse: %w", err)
 	}
-	for _, f := range q.Feeds {
+	kq.addFeeds(q.Feeds, byLang)
+	return kq, nil
+}
+
+// addFeeds names, for each of feeds, the lexemes of its language (byLang) as
+// the lists to read.
+func (kq *keywordQuery) addFeeds(feeds []Feed, byLang map[string][]string) {
+	for _, f := range feeds {
 		kq.feedLexemes[f.ID] = byLang[f.Language]
 		for _, l := range byLang[f.Language] {
 			kq.pairFeeds, kq.pairLexemes = append(kq.pairFeeds, f.ID), append(kq.pairLexemes, l)
 		}
 	}
-	return kq, nil
 }
 
 // liveBest maps the best-scored doc_nos to live entries passing q's filters,

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -56,24 +55,15 @@ func (e *Engine) textCandidates(ctx context.Context, feeds []Feed, text string) 
 		return candidates{}, false, nil
 	}
 	kq := keywordQuery{feedLexemes: map[uuid.UUID][]string{}}
-	for _, f := range feeds {
-		for _, l := range byLang[f.Language] {
-			kq.pairFeeds, kq.pairLexemes = append(kq.pairFeeds, f.ID), append(kq.pairLexemes, l)
-		}
-	}
+	kq.addFeeds(feeds, byLang)
 	if len(kq.pairFeeds) == 0 {
 		return candidates{}, true, nil
 	}
-	for attempt := 0; ; attempt++ {
-		lists, _, err := e.currentLists(ctx, feeds, kq)
-		if errors.Is(err, errRebuilt) && attempt < 3 {
-			continue
-		}
-		if err != nil {
-			return candidates{}, false, fmt.Errorf("list entries: %w", err)
-		}
-		return intersect(feeds, byLang, lists), true, nil
+	lists, _, err := e.currentLists(ctx, feeds, kq)
+	if err != nil {
+		return candidates{}, false, fmt.Errorf("list entries: %w", err)
 	}
+	return intersect(feeds, byLang, lists), true, nil
 }
 
 // intersect returns, for each feed, the docs in the lists of all of its

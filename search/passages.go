@@ -86,14 +86,20 @@ type word struct {
 // words splits content at white space.
 func words(content string, count func(string) int) []word {
 	out := make([]word, 0, len(content)/6+1) // about one word per six bytes of English
+	eachWord(content, func(start, end int, text string) {
+		out = append(out, word{start, end, max(1, count(text)), endsSentence(text)})
+	})
+	return out
+}
+
+// eachWord calls f with each run of non-space characters of content: its
+// start and end in code points, and its text.
+func eachWord(content string, f func(start, end int, text string)) {
 	start, at, byteStart := -1, 0, 0
-	add := func(text string) {
-		out = append(out, word{start, at, max(1, count(text)), endsSentence(text)})
-	}
 	for i, r := range content {
 		if isSpace(r) {
 			if start >= 0 {
-				add(content[byteStart:i])
+				f(start, at, content[byteStart:i])
 				start = -1
 			}
 		} else if start < 0 {
@@ -102,9 +108,8 @@ func words(content string, count func(string) int) []word {
 		at++
 	}
 	if start >= 0 {
-		add(content[byteStart:])
+		f(start, at, content[byteStart:])
 	}
-	return out
 }
 
 // isSpace is unicode.IsSpace, with the ASCII test first: most text is ASCII.
@@ -180,25 +185,14 @@ func splitWindows(title, content string, s sizer) []window {
 // one's end; {0, 0} for no words), without listing the words: most entries
 // are one passage, and the list cost a batch of 500 abstracts 5 ms.
 func oneWindow(content string, room int) (window, bool) {
-	tokens, first, last, at, start := 0, -1, 0, 0, -1
-	for _, r := range content {
-		if isSpace(r) {
-			if start >= 0 {
-				tokens += 1 + (at-start)/4
-				last, start = at, -1
-			}
-		} else if start < 0 {
-			start = at
-			if first < 0 {
-				first = at
-			}
+	tokens, first, last := 0, -1, 0
+	eachWord(content, func(start, end int, _ string) {
+		tokens += 1 + (end-start)/4 // estimateTokens, from the code points counted
+		if first < 0 {
+			first = start
 		}
-		at++
-	}
-	if start >= 0 {
-		tokens += 1 + (at-start)/4
-		last = at
-	}
+		last = end
+	})
 	if first < 0 {
 		return window{0, 0}, true
 	}
@@ -416,15 +410,8 @@ func pgUUIDs(ids []uuid.UUID) []pgtype.UUID {
 // meanVector is the mean of the unit vectors of ps: the query's dot product
 // with it is the mean cosine of the query with ps.
 func meanVector(ps []passage) pgvector.HalfVector {
-	if len(ps) == 1 { // most entries: the same values as the loop below, in one pass
-		v := ps[0].vec.Slice()
-		out := make([]float32, len(v))
-		if norm := euclidean(v); norm != 0 {
-			for j, x := range v {
-				out[j] = float32(float64(x) / norm)
-			}
-		}
-		return pgvector.NewHalfVector(out)
+	if len(ps) == 1 { // most entries: the values of the loop below, in one pass
+		return unit(ps[0].vec)
 	}
 	var sum []float64
 	for _, p := range ps {
